@@ -1,0 +1,64 @@
+# Everyday commands. `make run` and `make test` work on a fresh clone: they create the
+# environment they need first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SPECTRAL := npx --yes @stoplight/spectral-cli@6.16.3
+RULESET := ../shared/standards/nl-api-design-rules-2.2.0.spectral.yaml
+OPENAPI := openapi/openapi.json
+
+.PHONY: run test install lint format typecheck unit openapi spectral bench lock clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/.installed
+
+## Serve the API on the embedded SQLite database, with demo data.
+run: install
+	$(BIN)/wijkregistratie migrate
+	$(BIN)/wijkregistratie seed-demo
+	@echo "API docs: http://$(HOST):$(PORT)/docs   OpenAPI: http://$(HOST):$(PORT)/openapi.json"
+	$(BIN)/wijkregistratie serve --host $(HOST) --port $(PORT)
+
+## Lint, type-check, check the OpenAPI document, and run the tests on SQLite and PostgreSQL.
+test: install lint typecheck spectral unit
+
+lint: install
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
+
+format: install
+	$(BIN)/ruff check --fix src tests migrations bench
+	$(BIN)/ruff format src tests migrations bench
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest
+
+## Write the OpenAPI document from the code (the tests fail while the committed one differs).
+openapi: install
+	$(BIN)/wijkregistratie export-openapi --output $(OPENAPI)
+
+spectral: $(OPENAPI)
+	$(SPECTRAL) lint --ruleset $(RULESET) --fail-severity error $(OPENAPI)
+
+bench: install
+	$(BIN)/python bench/whole_record_read.py
+
+lock:
+	rm -rf /tmp/wr-lock-venv && $(PYTHON) -m venv /tmp/wr-lock-venv
+	/tmp/wr-lock-venv/bin/pip install --quiet -e '.[dev]'
+	/tmp/wr-lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-output wijkregistratie.db*

@@ -1,0 +1,23 @@
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from wijkregistratie.core.models import id_field, json_field, text_field, timestamp_field
+
+
+class ApiClient(SQLModel, table=True):
+    """A partner system's credentials. The secret is stored only as a salted scrypt hash."""
+
+    __tablename__ = "api_clients"
+
+    id: uuid.UUID = id_field()
+    client_id: str = Field(max_length=100, unique=True, index=True)
+    name: str = text_field(200)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id", index=True)
+    secret_hash: str = text_field(255)
+    scopes: str = text_field(500)
+    # Teams this client coordinates: it sees their signals and cases.
+    coordinated_team_ids: list[str] = json_field()
+    active: bool = True
+    created_at: datetime = timestamp_field()

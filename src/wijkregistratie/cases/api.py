@@ -1,0 +1,188 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from wijkregistratie.cases import service
+from wijkregistratie.cases.schemas import (
+    CaseClose,
+    CaseOpen,
+    CasePage,
+    CaseRecord,
+    CaseSummary,
+    InvolvementCreate,
+    InvolvementRead,
+    InvolvementUpdate,
+    LeadAssign,
+    LeadPeriod,
+)
+from wijkregistratie.core.codes import CaseStatus
+from wijkregistratie.core.database import Session
+from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
+from wijkregistratie.core.identifiers import Vault
+from wijkregistratie.core.openapi import errors
+from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.security import Reader, Writer
+
+router = APIRouter(prefix="/cases", tags=["Cases"])
+CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
+InvolvementId = Annotated[uuid.UUID, Path(alias="involvementId", description="The involvement's id.")]
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
+CREATED_WITH_ETAG: dict[int | str, dict[str, Any]] = {201: {"headers": ETAG_HEADER}}
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Open a case",
+    description="Opens the shared case for a household the caller may see, taking up the given signals. The "
+    "caller's organisation becomes involved on the basis it names. A household has at most one open case: a "
+    "second answers 409.",
+    responses=errors(409) | CREATED_WITH_ETAG,
+)
+async def open_case(session: Session, principal: Writer, body: CaseOpen, response: Response) -> CaseSummary:
+    case = await service.open_case(session, principal, body)
+    response.headers["ETag"] = etag(case.version)
+    response.headers["Location"] = f"/v1/cases/{case.id}"
+    return case
+
+
+@router.get(
+    "",
+    summary="List cases you may see",
+    description="The cases the caller's organisation is involved in and, for a coordinator, the team's, oldest "
+    "first. `reference` finds a case by the caller's own reference for the household: the identity map "
+    "between the caller's system and the shared record.",
+)
+async def list_cases(
+    session: Session,
+    principal: Reader,
+    reference: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="The caller's own reference for the household."),
+    ] = None,
+    status: Annotated[CaseStatus | None, Query(description="Only cases with this status.")] = None,
+    team_id: Annotated[uuid.UUID | None, Query(alias="teamId")] = None,
+    household_id: Annotated[uuid.UUID | None, Query(alias="householdId")] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+) -> CasePage:
+    items, next_cursor = await service.list_cases(
+        session, principal, reference, status, team_id, household_id, cursor, limit
+    )
+    return CasePage(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/{caseId}",
+    summary="Read the whole case record",
+    description="Everything the team shares about the household in one read: household and members, team, "
+    "lead professional and who led before, involved organisations, the current plan and the signals taken up.",
+    responses=errors(404) | WITH_ETAG,
+)
+async def get_case(
+    session: Session, vault: Vault, principal: Reader, case_id: CaseId, response: Response
+) -> CaseRecord:
+    record = await service.get_case_record(session, vault, principal, case_id)
+    response.headers["ETag"] = etag(record.version)
+    return record
+
+
+@router.post(
+    "/{caseId}/close",
+    summary="Close a case",
+    description="Closes the case with a reason and an optional learning note. Only the coordinator of the team "
+    "or the lead organisation may close; `If-Match` must name the case's current version.",
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
+)
+async def close_case(
+    session: Session,
+    principal: Writer,
+    case_id: CaseId,
+    body: CaseClose,
+    if_match: IfMatch,
+    response: Response,
+) -> CaseSummary:
+    case = await service.close_case(session, principal, case_id, body, if_match)
+    response.headers["ETag"] = etag(case.version)
+    return case
+
+
+@router.get(
+    "/{caseId}/lead-professional",
+    summary="Read the lead professional",
+    description="The professional who leads the case, with how to reach them. The ETag is the case's version.",
+    responses=errors(404) | WITH_ETAG,
+)
+async def get_lead_professional(session: Session, principal: Reader, case_id: CaseId, response: Response) -> LeadPeriod:
+    period, version = await service.get_lead(session, principal, case_id)
+    response.headers["ETag"] = etag(version)
+    return period
+
+
+@router.put(
+    "/{caseId}/lead-professional",
+    summary="Assign or hand over the lead professional",
+    description="Makes a professional of the case's team its one lead; a previous lead is ended and kept in the "
+    "history. The lead's organisation takes the `lead` role. Allowed to the team's coordinator, to the lead "
+    "organisation (handover), and to involved organisations while there is no lead yet.",
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
+)
+async def assign_lead_professional(
+    session: Session,
+    principal: Writer,
+    case_id: CaseId,
+    body: LeadAssign,
+    if_match: IfMatch,
+    response: Response,
+) -> LeadPeriod:
+    period, version = await service.assign_lead(session, principal, case_id, body, if_match)
+    response.headers["ETag"] = etag(version)
+    return period
+
+
+@router.get(
+    "/{caseId}/involvements",
+    summary="List the organisations involved",
+    description="Every organisation involved in the case, past and present, with role and lawful basis.",
+    responses=errors(404),
+)
+async def list_involvements(session: Session, principal: Reader, case_id: CaseId) -> list[InvolvementRead]:
+    return await service.list_involvements(session, principal, case_id)
+
+
+@router.post(
+    "/{caseId}/involvements",
+    status_code=201,
+    summary="Involve an organisation",
+    description="Adds an organisation to the case with its role and lawful basis. The `lead` role is not given "
+    "here: it follows the lead professional.",
+    responses=errors(404, 409) | CREATED_WITH_ETAG,
+)
+async def add_involvement(
+    session: Session, principal: Writer, case_id: CaseId, body: InvolvementCreate, response: Response
+) -> InvolvementRead:
+    involvement = await service.add_involvement(session, principal, case_id, body)
+    response.headers["ETag"] = etag(involvement.version)
+    return involvement
+
+
+@router.patch(
+    "/{caseId}/involvements/{involvementId}",
+    summary="Change an involvement",
+    description="Changes the role, the organisation's own reference or the end date of an involvement. Only the "
+    "organisation itself or the team's coordinator may; `If-Match` must name the involvement's version.",
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
+)
+async def update_involvement(
+    session: Session,
+    principal: Writer,
+    case_id: CaseId,
+    involvement_id: InvolvementId,
+    body: InvolvementUpdate,
+    if_match: IfMatch,
+    response: Response,
+) -> InvolvementRead:
+    involvement = await service.update_involvement(session, principal, case_id, involvement_id, body, if_match)
+    response.headers["ETag"] = etag(involvement.version)
+    return involvement

@@ -1,0 +1,85 @@
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Index, Text, text
+from sqlmodel import Field, SQLModel
+
+from wijkregistratie.core.codes import CaseStatus
+from wijkregistratie.core.models import (
+    code_field,
+    id_field,
+    optional_timestamp_field,
+    text_field,
+    timestamp_field,
+)
+
+
+def _partial_index(name: str, *columns: str, where: str) -> Index:
+    """A unique partial index, said once for both databases."""
+    condition = text(where)
+    return Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # One household, one open case: the database holds the line even against racing writers.
+        _partial_index("uq_cases_one_open_per_household", "household_id", where="status <> 'closed'"),
+        Index("ix_cases_team_opened", "team_id", "opened_at"),
+    )
+
+    id: uuid.UUID = id_field()
+    household_id: uuid.UUID = Field(foreign_key="households.id", index=True)
+    team_id: uuid.UUID = Field(foreign_key="teams.id")
+    status: str = code_field(default=CaseStatus.registered.value)
+    opened_at: datetime = timestamp_field(index=True)
+    closed_at: datetime | None = optional_timestamp_field()
+    closure_reason: str | None = code_field(default=None)
+    learning_note: str | None = Field(default=None, sa_type=Text)
+    opened_by_organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    # Bumped on every change of status, team or lead; the ETag of the case.
+    version: int = 1
+
+
+class LeadAssignment(SQLModel, table=True):
+    """Who led a case when. Exactly one open assignment while a case is active."""
+
+    __tablename__ = "lead_assignments"
+    __table_args__ = (_partial_index("uq_lead_assignments_one_current", "case_id", where="ended_at IS NULL"),)
+
+    id: uuid.UUID = id_field()
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    professional_id: uuid.UUID = Field(foreign_key="professionals.id")
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    started_at: datetime = timestamp_field()
+    ended_at: datetime | None = optional_timestamp_field()
+    assigned_by_client_id: str = text_field(100)
+
+
+class Involvement(SQLModel, table=True):
+    """An organisation taking part in a case, on a lawful basis, with its own reference."""
+
+    __tablename__ = "involvements"
+    __table_args__ = (
+        _partial_index("uq_involvements_current", "case_id", "organisation_id", where="until IS NULL"),
+        # The identity map: an organisation's own reference points at one current involvement.
+        _partial_index(
+            "uq_involvements_own_reference",
+            "organisation_id",
+            "own_reference",
+            where="until IS NULL AND own_reference IS NOT NULL",
+        ),
+        Index("ix_involvements_organisation", "organisation_id", "case_id"),
+    )
+
+    id: uuid.UUID = id_field()
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    role: str = code_field()
+    basis: str = code_field()
+    basis_reference: str = text_field(200)
+    own_reference: str | None = text_field(100, default=None)
+    since: date
+    until: date | None = None
+    version: int = 1
+    created_at: datetime = timestamp_field()

@@ -1,0 +1,216 @@
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from wijkregistratie.core.codes import CaseStatus, ClosureReason, InvolvementRole, LawfulBasis
+from wijkregistratie.core.pagination import Page
+from wijkregistratie.core.schemas import ApiModel
+from wijkregistratie.households.schemas import HouseholdRead
+from wijkregistratie.plans.schemas import PlanRead
+from wijkregistratie.professionals.schemas import ProfessionalContact
+from wijkregistratie.signals.schemas import SignalRead
+
+_IDS: dict[str, Any] = {
+    "case": "0b8f6f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b",
+    "household": "4d0a9a57-6c1f-4f2b-9d01-6f1c1b8e3f5e",
+    "team": "2a4d9a57-6c1f-4f2b-9d01-6f1c1b8e3f5e",
+    "organisation": "6f1c1b8e-3f5e-4d0a-9a57-6c1f8f2b9d01",
+    "signal": "5e4d0a9a-576c-4f8f-8b9d-016f1c1b8e3f",
+}
+
+
+class CaseOpen(ApiModel):
+    """Open a case for a household; the caller's organisation becomes involved in it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "householdId": _IDS["household"],
+                    "signalIds": [_IDS["signal"]],
+                    "basis": "statutory_task",
+                    "basisReference": "Wmo 2015 art. 2.3.2",
+                    "ownReference": "CL-4711",
+                }
+            ]
+        }
+    )
+
+    household_id: uuid.UUID
+    team_id: uuid.UUID | None = Field(
+        default=None,
+        description="By default the team of the first signal, or the team serving the neighbourhood.",
+    )
+    signal_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=20, description="Signals this case takes up; they become accepted."
+    )
+    basis: LawfulBasis = Field(description="The lawful basis of the caller's involvement.")
+    basis_reference: str = Field(
+        min_length=1, max_length=200, description="The statutory task or the consent the basis rests on."
+    )
+    own_reference: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The caller's own reference for the household.",
+    )
+
+
+class CaseSummary(ApiModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": _IDS["case"],
+                    "householdId": _IDS["household"],
+                    "teamId": _IDS["team"],
+                    "status": "active",
+                    "openedAt": "2026-03-03T09:15:00Z",
+                    "version": 2,
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    team_id: uuid.UUID
+    status: CaseStatus
+    opened_at: datetime
+    closed_at: datetime | None = None
+    closure_reason: ClosureReason | None = None
+    version: int = Field(ge=1, description="The case's version; its ETag.")
+
+
+class LeadPeriod(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    professional: ProfessionalContact
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+class InvolvementCreate(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "organisationId": _IDS["organisation"],
+                    "role": "carries_out",
+                    "basis": "consent",
+                    "basisReference": "consent 2026-03-04, recorded by the lead professional",
+                }
+            ]
+        }
+    )
+
+    organisation_id: uuid.UUID
+    role: InvolvementRole = Field(description="`lead` is not set here: it follows the lead professional.")
+    basis: LawfulBasis
+    basis_reference: str = Field(min_length=1, max_length=200)
+    own_reference: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Only an organisation's own reference, set by itself.",
+    )
+    since: date | None = Field(default=None, description="Defaults to today.")
+
+
+class InvolvementUpdate(ApiModel):
+    """The fields to change; those left out stay as they are."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ownReference": "CL-4711"}, {"until": "2026-06-30"}]})
+
+    role: InvolvementRole | None = None
+    own_reference: str | None = Field(default=None, min_length=1, max_length=100)
+    until: date | None = Field(default=None, description="The last day of the involvement.")
+
+
+class InvolvementRead(ApiModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "8a9b0c1d-2e3f-4a5b-8b8f-6f5e1c2d4e3f",
+                    "caseId": _IDS["case"],
+                    "organisationId": _IDS["organisation"],
+                    "organisationName": "Schuldhulp Zuid",
+                    "role": "carries_out",
+                    "basis": "statutory_task",
+                    "basisReference": "Participatiewet art. 7",
+                    "ownReference": "CL-4711",
+                    "since": "2026-03-04",
+                    "version": 1,
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    organisation_id: uuid.UUID
+    organisation_name: str = Field(max_length=200)
+    role: InvolvementRole
+    basis: LawfulBasis
+    basis_reference: str = Field(max_length=200)
+    own_reference: str | None = Field(
+        default=None, max_length=100, description="Shown to the organisation it belongs to only."
+    )
+    since: date
+    until: date | None = None
+    version: int = Field(ge=1)
+
+
+class LeadAssign(ApiModel):
+    """Assign the lead professional, or hand over to another."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"professionalId": "9d016f1c-1b8e-4f5e-8d0a-9a576c1f8f2b"}]}
+    )
+
+    professional_id: uuid.UUID = Field(description="A professional of the case's team.")
+    basis: LawfulBasis = Field(
+        default=LawfulBasis.statutory_task,
+        description="Basis for the lead organisation, if not yet involved.",
+    )
+    basis_reference: str = Field(default="Wmo 2015 art. 2.3.2 (neighbourhood team task)", min_length=1, max_length=200)
+
+
+class CaseClose(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "handled_by_team",
+                    "learningNote": "A fixed weekly visit worked; the landlord's payment plan took two tries.",
+                }
+            ]
+        }
+    )
+
+    reason: ClosureReason
+    learning_note: str | None = Field(
+        default=None, max_length=4000, description="What worked, the obstacles, and how they were solved."
+    )
+
+
+class CaseRecord(CaseSummary):
+    """The whole shared record of one household in one read."""
+
+    team_name: str = Field(max_length=200)
+    learning_note: str | None = Field(default=None, max_length=4000)
+    household: HouseholdRead
+    lead_professional: ProfessionalContact | None = None
+    lead_history: list[LeadPeriod] = Field(max_length=1000)
+    involvements: list[InvolvementRead] = Field(max_length=200)
+    plan: PlanRead | None = None
+    signals: list[SignalRead] = Field(max_length=1000)
+
+
+class CasePage(Page[CaseSummary]):
+    """One page of Case items."""

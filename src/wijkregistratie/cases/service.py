@@ -1,0 +1,433 @@
+"""The case: one shared record per household, at most one open at a time, with one lead."""
+
+import uuid
+from datetime import date
+
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.cases.models import Case, Involvement, LeadAssignment
+from wijkregistratie.cases.schemas import (
+    CaseClose,
+    CaseOpen,
+    CaseRecord,
+    CaseSummary,
+    InvolvementCreate,
+    InvolvementRead,
+    InvolvementUpdate,
+    LeadAssign,
+    LeadPeriod,
+)
+from wijkregistratie.core.codes import CaseStatus, InvolvementRole, SignalStatus
+from wijkregistratie.core.database import utcnow
+from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.identifiers import BsnVault
+from wijkregistratie.core.need_to_know import (
+    CaseAction,
+    cases_visible_to,
+    require_case_permission,
+    visible_case,
+    visible_household,
+    visible_signal,
+)
+from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.security import Principal
+from wijkregistratie.households.service import household_read
+from wijkregistratie.organisations.models import Organisation
+from wijkregistratie.plans.service import current_plan, plan_read
+from wijkregistratie.professionals.models import Professional
+from wijkregistratie.professionals.service import contact_of, is_team_member
+from wijkregistratie.signals.models import Signal
+from wijkregistratie.signals.schemas import AlreadyKnown, InvolvedOrganisation, SignalRead
+from wijkregistratie.teams.models import Team
+from wijkregistratie.teams.service import team_for_area
+
+
+async def open_case_of(session: AsyncSession, household_id: uuid.UUID) -> Case | None:
+    statement = select(Case).where(Case.household_id == household_id, Case.status != CaseStatus.closed)
+    return (await session.exec(statement)).first()
+
+
+async def current_lead(session: AsyncSession, case_id: uuid.UUID) -> LeadAssignment | None:
+    statement = select(LeadAssignment).where(LeadAssignment.case_id == case_id, col(LeadAssignment.ended_at).is_(None))
+    return (await session.exec(statement)).first()
+
+
+def _is_current() -> ColumnElement[bool]:
+    return or_(col(Involvement.until).is_(None), col(Involvement.until) >= date.today())
+
+
+async def _current_involvements(session: AsyncSession, case_id: uuid.UUID) -> list[tuple[Involvement, Organisation]]:
+    statement = (
+        select(Involvement, Organisation)
+        .join(Organisation, col(Organisation.id) == Involvement.organisation_id)
+        .where(Involvement.case_id == case_id, _is_current())
+        .order_by(col(Involvement.since), col(Involvement.created_at), col(Involvement.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def already_known(session: AsyncSession, household_id: uuid.UUID) -> AlreadyKnown:
+    """Who is involved and who leads — contact details only, never what the case is about."""
+    case = await open_case_of(session, household_id)
+    if case is None:
+        return AlreadyKnown(known=False)
+    lead = await current_lead(session, case.id)
+    return AlreadyKnown(
+        known=True,
+        case_status=case.status,
+        involved_organisations=[
+            InvolvedOrganisation(
+                organisation_id=organisation.id,
+                name=organisation.name,
+                role=involvement.role,
+                contact_name=organisation.contact_name,
+                contact_phone=organisation.contact_phone,
+                contact_email=organisation.contact_email,
+            )
+            for involvement, organisation in await _current_involvements(session, case.id)
+        ],
+        lead_professional=await contact_of(session, lead.professional_id) if lead else None,
+    )
+
+
+async def open_case(session: AsyncSession, principal: Principal, data: CaseOpen) -> CaseSummary:
+    household = await visible_household(session, principal, data.household_id)
+    if await open_case_of(session, household.id):
+        raise Conflict("The household already has an open case; one household has one case at a time.")
+    signals = await _signals_to_take_up(session, principal, data.signal_ids, household.id)
+    team = await _team_for_case(session, data.team_id, signals, household.buurt_code)
+    case = Case(household_id=household.id, team_id=team.id, opened_by_organisation_id=principal.organisation_id)
+    session.add(case)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("The household already has an open case; one household has one case at a time.") from exc
+    for signal in signals:
+        signal.status = SignalStatus.accepted
+        signal.case_id = case.id
+    await _involve(
+        session,
+        case,
+        principal.organisation_id,
+        InvolvementRole.carries_out,
+        data.basis,
+        data.basis_reference,
+        data.own_reference,
+    )
+    return CaseSummary.model_validate(case)
+
+
+async def _signals_to_take_up(
+    session: AsyncSession, principal: Principal, signal_ids: list[uuid.UUID], household_id: uuid.UUID
+) -> list[Signal]:
+    signals = []
+    for index, signal_id in enumerate(dict.fromkeys(signal_ids)):
+        try:
+            signal = await visible_signal(session, principal, signal_id)
+        except NotFound as exc:
+            raise InvalidInput.field(f"signalIds[{index}]", "unknown signal") from exc
+        if signal.household_id != household_id:
+            raise InvalidInput.field(f"signalIds[{index}]", "the signal concerns another household")
+        if signal.status not in (SignalStatus.open, SignalStatus.in_triage):
+            raise Conflict(f"Signal {signal_id} is {signal.status} and cannot be taken up.")
+        signals.append(signal)
+    return signals
+
+
+async def _team_for_case(
+    session: AsyncSession, team_id: uuid.UUID | None, signals: list[Signal], buurt_code: str | None
+) -> Team:
+    if team_id is not None:
+        team = await session.get(Team, team_id)
+        if team is None:
+            raise InvalidInput.field("teamId", "unknown team")
+        return team
+    if signals:
+        team = await session.get(Team, signals[0].team_id)
+        if team is not None:
+            return team
+    team = await team_for_area(session, buurt_code) if buurt_code else None
+    if team is None:
+        raise InvalidInput.field("teamId", "no team serves the household's neighbourhood; give a teamId")
+    return team
+
+
+async def _involve(
+    session: AsyncSession,
+    case: Case,
+    organisation_id: uuid.UUID,
+    role: InvolvementRole,
+    basis: str,
+    basis_reference: str,
+    own_reference: str | None,
+    since: date | None = None,
+) -> Involvement:
+    involvement = Involvement(
+        case_id=case.id,
+        organisation_id=organisation_id,
+        role=role,
+        basis=basis,
+        basis_reference=basis_reference,
+        own_reference=own_reference,
+        since=since or date.today(),
+    )
+    session.add(involvement)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "This organisation is already involved in the case, or its own reference already names another case."
+        ) from exc
+    return involvement
+
+
+async def list_cases(
+    session: AsyncSession,
+    principal: Principal,
+    reference: str | None,
+    status: CaseStatus | None,
+    team_id: uuid.UUID | None,
+    household_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[CaseSummary], str | None]:
+    statement = select(Case).where(cases_visible_to(principal))
+    if reference:
+        # The caller's own reference: the identity map between its system and the shared record.
+        own = select(Involvement.case_id).where(
+            Involvement.organisation_id == principal.organisation_id, Involvement.own_reference == reference
+        )
+        statement = statement.where(col(Case.id).in_(own))
+    if status:
+        statement = statement.where(Case.status == status)
+    if team_id:
+        statement = statement.where(Case.team_id == team_id)
+    if household_id:
+        statement = statement.where(Case.household_id == household_id)
+    rows, next_cursor = await paginate(session, statement, Case.opened_at, Case.id, cursor, limit)
+    return [CaseSummary.model_validate(r) for r in rows], next_cursor
+
+
+async def get_case_record(
+    session: AsyncSession, vault: BsnVault, principal: Principal, case_id: uuid.UUID
+) -> CaseRecord:
+    case = await visible_case(session, principal, case_id)
+    household = await visible_household(session, principal, case.household_id)
+    team = await session.get(Team, case.team_id)
+    periods = await _lead_history(session, case.id)
+    plan = await current_plan(session, case.id)
+    signals = (
+        await session.exec(select(Signal).where(Signal.case_id == case.id).order_by(col(Signal.registered_at)))
+    ).all()
+    return CaseRecord.model_validate(
+        case.model_dump()
+        | {
+            "team_name": team.name if team else "",
+            "household": await household_read(session, vault, principal, household),
+            "lead_professional": next((p.professional for p in periods if p.ended_at is None), None),
+            "lead_history": periods,
+            "involvements": await list_involvements(session, principal, case.id, checked=True),
+            "plan": plan_read(plan) if plan else None,
+            "signals": [SignalRead.model_validate(s) for s in signals],
+        }
+    )
+
+
+async def _lead_history(session: AsyncSession, case_id: uuid.UUID) -> list[LeadPeriod]:
+    statement = (
+        select(LeadAssignment)
+        .where(LeadAssignment.case_id == case_id)
+        .order_by(col(LeadAssignment.started_at), col(LeadAssignment.id))
+    )
+    return [
+        LeadPeriod(
+            professional=await contact_of(session, a.professional_id),
+            started_at=a.started_at,
+            ended_at=a.ended_at,
+        )
+        for a in (await session.exec(statement)).all()
+    ]
+
+
+async def get_lead(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> tuple[LeadPeriod, int]:
+    case = await visible_case(session, principal, case_id)
+    lead = await current_lead(session, case.id)
+    if lead is None:
+        raise NotFound("This case has no lead professional yet.")
+    period = LeadPeriod(professional=await contact_of(session, lead.professional_id), started_at=lead.started_at)
+    return period, case.version
+
+
+async def assign_lead(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: LeadAssign, if_match: str | None
+) -> tuple[LeadPeriod, int]:
+    """Assign the first lead, or hand over; the history of who led when is kept."""
+    case = await visible_case(session, principal, case_id)
+    await require_case_permission(session, principal, case, CaseAction.assign_lead)
+    check_if_match(if_match, case.version)
+    if case.status == CaseStatus.closed:
+        raise Conflict("The case is closed; it has no lead professional any more.")
+    professional = await session.get(Professional, data.professional_id)
+    if professional is None or not await is_team_member(session, professional.id, case.team_id):
+        raise InvalidInput.field("professionalId", "not a professional of the case's team")
+    previous = await current_lead(session, case.id)
+    if previous and previous.professional_id == professional.id:
+        raise Conflict("This professional already leads the case.")
+    now = utcnow()
+    if previous:
+        previous.ended_at = now
+        session.add(previous)
+        await session.flush()  # the old assignment ends before the new one may start
+    session.add(
+        LeadAssignment(
+            case_id=case.id,
+            professional_id=professional.id,
+            organisation_id=professional.organisation_id,
+            started_at=now,
+            assigned_by_client_id=principal.client_id,
+        )
+    )
+    await _move_lead_role(session, case, professional.organisation_id, data)
+    case.status = CaseStatus.active
+    case.version += 1
+    session.add(case)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Another lead professional was assigned at the same moment; reload and retry.") from exc
+    period = LeadPeriod(professional=await contact_of(session, professional.id), started_at=now)
+    return period, case.version
+
+
+async def _move_lead_role(session: AsyncSession, case: Case, organisation_id: uuid.UUID, data: LeadAssign) -> None:
+    """The lead role follows the lead professional's organisation; the previous lead carries on."""
+    involvements = await _current_involvements(session, case.id)
+    for involvement, _ in involvements:
+        if involvement.role == InvolvementRole.lead and involvement.organisation_id != organisation_id:
+            involvement.role = InvolvementRole.carries_out
+            involvement.version += 1
+            session.add(involvement)
+    mine = next((i for i, _ in involvements if i.organisation_id == organisation_id), None)
+    if mine is None:
+        await _involve(session, case, organisation_id, InvolvementRole.lead, data.basis, data.basis_reference, None)
+    elif mine.role != InvolvementRole.lead:
+        mine.role = InvolvementRole.lead
+        mine.version += 1
+        session.add(mine)
+
+
+async def close_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: CaseClose, if_match: str | None
+) -> CaseSummary:
+    case = await visible_case(session, principal, case_id)
+    await require_case_permission(session, principal, case, CaseAction.close)
+    check_if_match(if_match, case.version)
+    if case.status == CaseStatus.closed:
+        raise Conflict("The case is already closed.")
+    now = utcnow()
+    lead = await current_lead(session, case.id)
+    if lead:
+        lead.ended_at = now
+        session.add(lead)
+    case.status = CaseStatus.closed
+    case.closed_at = now
+    case.closure_reason = data.reason
+    case.learning_note = data.learning_note
+    case.version += 1
+    session.add(case)
+    await session.flush()
+    return CaseSummary.model_validate(case)
+
+
+async def list_involvements(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, checked: bool = False
+) -> list[InvolvementRead]:
+    if not checked:
+        await visible_case(session, principal, case_id)
+    statement = (
+        select(Involvement, Organisation)
+        .join(Organisation, col(Organisation.id) == Involvement.organisation_id)
+        .where(Involvement.case_id == case_id)
+        .order_by(col(Involvement.since), col(Involvement.created_at), col(Involvement.id))
+    )
+    return [_involvement_read(i, o, principal) for i, o in (await session.exec(statement)).all()]
+
+
+def _involvement_read(involvement: Involvement, organisation: Organisation, principal: Principal) -> InvolvementRead:
+    # An organisation's own reference is its business: others see that it exists, not its value.
+    own_reference = involvement.own_reference if involvement.organisation_id == principal.organisation_id else None
+    return InvolvementRead.model_validate(
+        involvement.model_dump() | {"organisation_name": organisation.name, "own_reference": own_reference}
+    )
+
+
+async def add_involvement(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: InvolvementCreate
+) -> InvolvementRead:
+    case = await visible_case(session, principal, case_id)
+    await require_case_permission(session, principal, case, CaseAction.change_record)
+    if case.status == CaseStatus.closed:
+        raise Conflict("The case is closed; no organisation can join it.")
+    if data.role == InvolvementRole.lead:
+        raise Conflict("A case has one lead: the lead role follows the lead professional (PUT lead-professional).")
+    organisation = await session.get(Organisation, data.organisation_id)
+    if organisation is None:
+        raise InvalidInput.field("organisationId", "unknown organisation")
+    if data.own_reference and data.organisation_id != principal.organisation_id:
+        raise InvalidInput.field("ownReference", "an organisation sets only its own reference")
+    involvement = await _involve(
+        session,
+        case,
+        organisation.id,
+        data.role,
+        data.basis,
+        data.basis_reference,
+        data.own_reference,
+        data.since,
+    )
+    return _involvement_read(involvement, organisation, principal)
+
+
+async def update_involvement(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: uuid.UUID,
+    involvement_id: uuid.UUID,
+    data: InvolvementUpdate,
+    if_match: str | None,
+) -> InvolvementRead:
+    case = await visible_case(session, principal, case_id)
+    involvement = await session.get(Involvement, involvement_id)
+    if involvement is None or involvement.case_id != case.id:
+        raise NotFound("No involvement with this id exists in this case.")
+    organisation = await session.get(Organisation, involvement.organisation_id)
+    if organisation is None:
+        raise NotFound("No involvement with this id exists in this case.")
+    own = involvement.organisation_id == principal.organisation_id
+    if not own and case.team_id not in principal.coordinated_team_ids:
+        raise Forbidden("Only the organisation itself or the team's coordinator may change an involvement.")
+    check_if_match(if_match, involvement.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "own_reference" in changes and not own:
+        raise InvalidInput.field("ownReference", "an organisation sets only its own reference")
+    leads = involvement.role == InvolvementRole.lead
+    if "role" in changes and (changes["role"] == InvolvementRole.lead) != leads:
+        raise Conflict("The lead role follows the lead professional (PUT lead-professional).")
+    if changes.get("until") is not None:
+        if changes["until"] < involvement.since:
+            raise InvalidInput.field("until", "the involvement cannot end before it began")
+        if leads and case.status != CaseStatus.closed:
+            raise Conflict("The lead organisation stays involved while it leads; hand over the lead first.")
+    for name, value in changes.items():
+        setattr(involvement, name, value)
+    involvement.version += 1
+    session.add(involvement)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Your own reference already names another case.") from exc
+    return _involvement_read(involvement, organisation, principal)

@@ -1,0 +1,148 @@
+"""The operator's command line: serve, migrate, seed demo data, manage credentials, export the contract."""
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from wijkregistratie.core.settings import get_settings
+
+T = TypeVar("T")
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    print(f"wijkregistratie serves on http://{args.host}:{args.port} — docs at http://{args.host}:{args.port}/docs")
+    uvicorn.run(
+        "wijkregistratie.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
+
+
+def _migrate(_args: argparse.Namespace) -> None:
+    from wijkregistratie.core.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("database schema is up to date")
+
+
+def _seed_demo(args: argparse.Namespace) -> None:
+    from wijkregistratie.demo.seed import seed_demo
+
+    credentials = _run(lambda session: seed_demo(session, get_settings()))
+    if args.json:
+        print(json.dumps(credentials, indent=2))
+        return
+    if not credentials:
+        print("demo data is present; production never re-issues demo secrets")
+        return
+    print("demo client credentials (the secrets are new on every run and shown only here):")
+    for role, client in credentials.items():
+        print(f"  {role:<12} client_id={client['client_id']}  client_secret={client['client_secret']}")
+
+
+def _create_organisation(args: argparse.Namespace) -> None:
+    from wijkregistratie.organisations.schemas import OrganisationCreate
+    from wijkregistratie.organisations.service import create_organisation
+
+    data = OrganisationCreate(name=args.name, kind=args.kind, contact_name=args.contact_name)
+    organisation = _run(lambda session: create_organisation(session, data))
+    print(organisation.id)
+
+
+def _create_client(args: argparse.Namespace) -> None:
+    from wijkregistratie.auth.service import create_client
+
+    async def create(session: Any) -> tuple[Any, str]:
+        return await create_client(
+            session,
+            uuid.UUID(args.organisation_id),
+            args.name,
+            args.scopes.split(),
+            [uuid.UUID(t) for t in args.coordinates or []],
+        )
+
+    client, secret = _run(create)
+    print(f"client_id={client.client_id}\nclient_secret={secret}\n(the secret is shown once; only its hash is kept)")
+
+
+def _export_openapi(args: argparse.Namespace) -> None:
+    from wijkregistratie.main import create_app
+
+    document = json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+    if args.output == "-":
+        sys.stdout.write(document)
+    else:
+        Path(args.output).write_text(document, encoding="utf-8")
+        print(f"wrote {args.output}")
+
+
+def _run(work: Callable[[Any], Awaitable[T]]) -> T:
+    from wijkregistratie.core.database import create_engine, create_sessionmaker
+
+    async def main() -> T:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wijkregistratie", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(handler=_migrate)
+
+    seed = commands.add_parser("seed-demo", help="fill a demo neighbourhood (once) and print client credentials")
+    seed.add_argument("--json", action="store_true", help="print the credentials as JSON")
+    seed.set_defaults(handler=_seed_demo)
+
+    organisation = commands.add_parser("create-organisation", help="register an organisation; prints its id")
+    organisation.add_argument("--name", required=True)
+    organisation.add_argument("--kind", required=True)
+    organisation.add_argument("--contact-name")
+    organisation.set_defaults(handler=_create_organisation)
+
+    client = commands.add_parser("create-client", help="create client credentials for an organisation")
+    client.add_argument("--organisation-id", required=True)
+    client.add_argument("--name", required=True)
+    client.add_argument("--scopes", default="record:read record:write", help="space-separated scopes")
+    client.add_argument("--coordinates", nargs="*", metavar="TEAM_ID", help="teams this client coordinates")
+    client.set_defaults(handler=_create_client)
+
+    export = commands.add_parser("export-openapi", help="write the OpenAPI document")
+    export.add_argument("--output", default="openapi/openapi.json", help="a file, or - for standard output")
+    export.set_defaults(handler=_export_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main()

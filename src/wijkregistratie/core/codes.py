@@ -1,0 +1,100 @@
+"""Code lists shared across the record.
+
+Life domains follow the thirteen domains of the self-sufficiency matrix (ZRM 2017), the
+vocabulary neighbourhood teams already use to describe where a household needs help.
+"""
+
+from enum import StrEnum
+
+
+class LifeDomain(StrEnum):
+    finances = "finances"
+    work_and_education = "work_and_education"
+    time_use = "time_use"
+    housing = "housing"
+    domestic_relations = "domestic_relations"
+    mental_health = "mental_health"
+    physical_health = "physical_health"
+    substance_use = "substance_use"
+    basic_adl = "basic_adl"
+    instrumental_adl = "instrumental_adl"
+    social_network = "social_network"
+    social_participation = "social_participation"
+    justice = "justice"
+
+
+class OrganisationKind(StrEnum):
+    social_work = "social_work"
+    mental_health_care = "mental_health_care"
+    debt_assistance = "debt_assistance"
+    district_nursing = "district_nursing"
+    youth_care = "youth_care"
+    housing_corporation = "housing_corporation"
+    municipality = "municipality"
+    general_practitioner = "general_practitioner"
+    school = "school"
+    police = "police"
+    welfare = "welfare"
+    other = "other"
+
+
+class SignalSource(StrEnum):
+    general_practitioner = "general_practitioner"
+    school = "school"
+    housing_corporation = "housing_corporation"
+    police = "police"
+    nuisance_desk = "nuisance_desk"
+    volunteer_information_point = "volunteer_information_point"
+    youth_care_report = "youth_care_report"
+    self_referral = "self_referral"
+    team_organisation = "team_organisation"
+
+
+class Urgency(StrEnum):
+    normal = "normal"
+    high = "high"
+    crisis = "crisis"
+
+
+class SignalStatus(StrEnum):
+    open = "open"
+    in_triage = "in_triage"
+    accepted = "accepted"
+    declined = "declined"
+    forwarded = "forwarded"
+
+
+class CaseStatus(StrEnum):
+    registered = "registered"
+    active = "active"
+    closed = "closed"
+
+
+class ClosureReason(StrEnum):
+    goal_reached = "goal_reached"
+    handled_by_team = "handled_by_team"
+    referred_to_specialist_care = "referred_to_specialist_care"
+    moved = "moved"
+    no_contact = "no_contact"
+    declined_help = "declined_help"
+    other = "other"
+
+
+class InvolvementRole(StrEnum):
+    lead = "lead"
+    carries_out = "carries_out"
+    consulted = "consulted"
+
+
+class LawfulBasis(StrEnum):
+    statutory_task = "statutory_task"
+    consent = "consent"
+
+
+class MemberRole(StrEnum):
+    applicant = "applicant"
+    partner = "partner"
+    child = "child"
+    parent = "parent"
+    other_adult = "other_adult"
+    other = "other"

@@ -1,0 +1,256 @@
+"""Problem details (RFC 9457) for every error the API gives.
+
+Services raise the exceptions below; the handlers turn them, and anything the framework or the
+database raises, into ``application/problem+json``. No handler ever puts a stack trace, an input
+value or other personal data into a response or a log line.
+"""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:nl:wijkregistratie:problem:"
+
+log = logging.getLogger("wijkregistratie.errors")
+
+
+class InvalidParam(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="The offending field or parameter, as a dotted path.", max_length=200)
+    code: str = Field(description="A stable code for the kind of mistake.", max_length=100)
+    reason: str = Field(description="What is wrong, in plain words.", max_length=500)
+
+
+class ProblemDetails(BaseModel):
+    """An error, as RFC 9457 problem details."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:nl:wijkregistratie:problem:invalid-input",
+                    "title": "Invalid input",
+                    "status": 400,
+                    "detail": "The request has 1 invalid field.",
+                    "instance": "/v1/signals",
+                    "invalidParams": [
+                        {
+                            "name": "household.address.postcode",
+                            "code": "value_error",
+                            "reason": "not a Dutch postcode (1234AB)",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    type: str = Field(description="A URI naming the kind of problem.", max_length=200)
+    title: str = Field(description="A short summary of the kind of problem.", max_length=200)
+    status: int = Field(description="The HTTP status code.", ge=100, le=599)
+    detail: str = Field(description="What went wrong in this case.", max_length=2000)
+    instance: str = Field(description="The path of the request that failed.", max_length=2000)
+    invalid_params: list[InvalidParam] | None = Field(
+        default=None, alias="invalidParams", description="Per field, what is wrong (400 only)."
+    )
+
+
+class Problem(Exception):
+    status: int = 500
+    slug: str = "internal-error"
+    title: str = "Internal error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        invalid_params: Sequence[InvalidParam] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.invalid_params = list(invalid_params) if invalid_params else None
+        self.headers = headers or {}
+
+
+class InvalidInput(Problem):
+    status, slug, title = 400, "invalid-input", "Invalid input"
+
+    @classmethod
+    def field(cls, name: str, reason: str, code: str = "invalid") -> "InvalidInput":
+        return cls(
+            f"The field '{name}' is invalid: {reason}.",
+            invalid_params=[InvalidParam(name=name, code=code, reason=reason)],
+        )
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Not authenticated"
+
+    def __init__(self, detail: str, *, error: str = "invalid_token") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": f'Bearer realm="wijkregistratie", error="{error}"'})
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "insufficient-scope", "Insufficient scope"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(Problem):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMediaType(Problem):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class PreconditionRequired(Problem):
+    status, slug, title = 428, "precondition-required", "Precondition required"
+
+
+def route_template(scope: Any) -> str:
+    """The route's template (`/v1/cases/{caseId}`), never the concrete path: ids stay out of logs and metrics."""
+    return getattr(scope.get("route"), "path", None) or "unmatched"
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    invalid_params: Sequence[InvalidParam] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ProblemDetails(
+        type=PROBLEM_TYPE_PREFIX + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        invalid_params=list(invalid_params) if invalid_params else None,
+    )
+    return JSONResponse(
+        body.model_dump(by_alias=True, exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _param_name(location: Sequence[Any]) -> str:
+    """('body', 'household', 'members', 0, 'bsn') -> 'household.members[0].bsn'."""
+    parts = list(location)
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        parts = parts[1:]
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name or "body"
+
+
+def _reason(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    # Pydantic prefixes the messages of custom validators; the prefix tells the caller nothing.
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    return message
+
+
+def invalid_params_from(errors: Sequence[Any]) -> list[InvalidParam]:
+    # Input values are left out on purpose: they may be personal data.
+    return [
+        InvalidParam(name=_param_name(e.get("loc", ())), code=str(e.get("type", "invalid")), reason=_reason(e))
+        for e in errors
+    ]
+
+
+HTTP_STATUS_SLUGS = {
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.invalid_params, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        params = invalid_params_from(exc.errors())
+        count = len(params)
+        detail = f"The request has {count} invalid field{'s' if count != 1 else ''}."
+        return problem_response(request, 400, "invalid-input", "Invalid input", detail, params)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug, title = HTTP_STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404:
+            detail = "There is no resource at this address, or you may not see it."
+        return problem_response(request, exc.status_code, slug, title, detail, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A concurrent write won a race a service check could not see; the constraint held.
+        log.warning("integrity conflict on %s", route_template(request.scope))
+        return problem_response(
+            request,
+            409,
+            "conflict",
+            "Conflict",
+            "The change conflicts with the current state; reload and retry.",
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", type(exc.orig).__name__)
+        return problem_response(
+            request,
+            503,
+            "unavailable",
+            "Service unavailable",
+            "The database is unavailable; retry later.",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected %s on %s", type(exc).__name__, route_template(request.scope))
+        return problem_response(
+            request,
+            500,
+            "internal-error",
+            "Internal error",
+            "An unexpected error occurred; it has been logged.",
+        )

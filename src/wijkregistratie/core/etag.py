@@ -1,0 +1,44 @@
+"""Optimistic concurrency: ETags carry a resource's version; changes must name the one they saw.
+
+Two organisations can then never overwrite each other unseen: the second writer gets 412 and
+reloads. A change without If-Match is refused with 428 rather than applied blindly.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import Header
+
+from wijkregistratie.core.errors import PreconditionFailed, PreconditionRequired
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description="The `ETag` of the version you last read; the change is refused (412) if it is stale.",
+        examples=['"3"'],
+    ),
+]
+
+ETAG_HEADER: dict[str, Any] = {
+    "ETag": {
+        "description": "The version of the resource, for `If-Match` on the next change.",
+        "schema": {"type": "string", "examples": ['"3"']},
+    }
+}
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def check_if_match(if_match: str | None, current_version: int) -> None:
+    if if_match is None:
+        raise PreconditionRequired("Send If-Match with the ETag of the version you last read.")
+    candidates = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    if "*" in candidates or etag(current_version) in candidates:
+        return
+    raise PreconditionFailed(
+        f"The resource has changed since you read it; its current ETag is {etag(current_version)}. "
+        "Reload, reapply your change and retry."
+    )

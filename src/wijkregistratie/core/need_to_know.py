@@ -1,0 +1,104 @@
+"""Need to know: the one place that decides what a caller may see and change.
+
+An organisation sees a case while it is involved in it, the signals it registered, and the
+households behind those; the coordinator of a team sees the team's signals and cases. Everything
+else is answered as if it did not exist (404), so not even existence leaks. Services load every
+resource addressed by id through the functions here, and filter every list with them.
+"""
+
+import uuid
+from datetime import date
+from enum import StrEnum
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from wijkregistratie.cases.models import Case, Involvement, LeadAssignment
+from wijkregistratie.core.errors import Forbidden, NotFound
+from wijkregistratie.core.security import Principal
+from wijkregistratie.households.models import Household
+from wijkregistratie.signals.models import Signal
+
+
+class CaseAction(StrEnum):
+    change_record = "change the record of"
+    assign_lead = "assign the lead professional of"
+    close = "close"
+
+
+def current_involvement_case_ids(organisation_id: uuid.UUID) -> SelectOfScalar[uuid.UUID]:
+    return select(Involvement.case_id).where(
+        Involvement.organisation_id == organisation_id,
+        or_(col(Involvement.until).is_(None), col(Involvement.until) >= date.today()),
+    )
+
+
+def cases_visible_to(principal: Principal) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [col(Case.id).in_(current_involvement_case_ids(principal.organisation_id))]
+    if principal.coordinated_team_ids:
+        conditions.append(col(Case.team_id).in_(principal.coordinated_team_ids))
+    return or_(*conditions)
+
+
+def signals_visible_to(principal: Principal) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [col(Signal.reporting_organisation_id) == principal.organisation_id]
+    if principal.coordinated_team_ids:
+        conditions.append(col(Signal.team_id).in_(principal.coordinated_team_ids))
+    return or_(*conditions)
+
+
+def households_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return or_(
+        col(Household.id).in_(select(Case.household_id).where(cases_visible_to(principal))),
+        col(Household.id).in_(select(Signal.household_id).where(signals_visible_to(principal))),
+    )
+
+
+T = TypeVar("T")
+
+
+async def _first_visible(session: AsyncSession, statement: SelectOfScalar[T], what: str) -> T:
+    found = (await session.exec(statement)).first()
+    if found is None:
+        raise NotFound(f"No {what} with this id exists, or you may not see it.")
+    return found
+
+
+async def visible_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case:
+    statement = select(Case).where(Case.id == case_id, cases_visible_to(principal))
+    return await _first_visible(session, statement, "case")
+
+
+async def visible_signal(session: AsyncSession, principal: Principal, signal_id: uuid.UUID) -> Signal:
+    statement = select(Signal).where(Signal.id == signal_id, signals_visible_to(principal))
+    return await _first_visible(session, statement, "signal")
+
+
+async def visible_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
+    statement = select(Household).where(Household.id == household_id, households_visible_to(principal))
+    return await _first_visible(session, statement, "household")
+
+
+async def require_case_permission(session: AsyncSession, principal: Principal, case: Case, action: CaseAction) -> None:
+    """Beyond seeing a case: who may steer it. The coordinator of its team always may."""
+    if case.team_id in principal.coordinated_team_ids:
+        return
+    if action is CaseAction.change_record:
+        return  # every involved organisation contributes to the record
+    current_lead = (
+        await session.exec(
+            select(LeadAssignment).where(
+                LeadAssignment.case_id == case.id,
+                col(LeadAssignment.ended_at).is_(None),
+            )
+        )
+    ).first()
+    lead_organisation = current_lead.organisation_id if current_lead else None
+    if action is CaseAction.assign_lead and lead_organisation in (None, principal.organisation_id):
+        return  # the first lead is agreed by those involved; later, the lead hands over
+    if action is CaseAction.close and lead_organisation == principal.organisation_id:
+        return
+    raise Forbidden(f"Only the team's coordinator or the lead organisation may {action.value} this case.")

@@ -1,0 +1,180 @@
+"""The OpenAPI document: generated from the code, then brought in line with the API Design Rules.
+
+FastAPI writes the operations; this module adds what the Dutch API Design Rules and the
+partners' integrators expect of every operation (the `API-Version` header, problem+json errors
+with examples, 400 instead of 422) and serves the document relative to `/v1`.
+"""
+
+import copy
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from wijkregistratie import API_VERSION
+from wijkregistratie.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, ProblemDetails
+
+API_PREFIX = "/v1"
+
+_ERROR_TEXT: dict[int, tuple[str, str, str]] = {
+    400: ("invalid-input", "Invalid input", "The request has 1 invalid field."),
+    401: ("unauthorized", "Not authenticated", "The access token is invalid or expired."),
+    403: ("insufficient-scope", "Insufficient scope", "This operation needs the scope record:write."),
+    404: ("not-found", "Not found", "No case with this id exists, or you may not see it."),
+    409: ("conflict", "Conflict", "The household already has an open case."),
+    412: ("precondition-failed", "Precondition failed", "The resource has changed since you read it."),
+    413: ("payload-too-large", "Payload too large", "The request body is larger than 1000000 bytes."),
+    415: ("unsupported-media-type", "Unsupported media type", "Send the body as application/json."),
+    428: ("precondition-required", "Precondition required", "Send If-Match with the ETag you last read."),
+    500: ("internal-error", "Internal error", "An unexpected error occurred; it has been logged."),
+    503: ("unavailable", "Service unavailable", "The database is unavailable; retry later."),
+}
+
+_ERROR_DESCRIPTION = {
+    400: "The input is invalid; `invalidParams` names each field.",
+    401: "No valid access token.",
+    403: "The token lacks a scope this operation needs, or the caller's role may not do this.",
+    404: "The resource does not exist, or the caller may not see it.",
+    409: "The change conflicts with the current state.",
+    412: "`If-Match` names a version that is no longer current.",
+    413: "The request body is too large.",
+    415: "The request body has a media type this operation does not take.",
+    428: "The change needs an `If-Match` header.",
+    500: "An unexpected error; no details are given.",
+    503: "A dependency is unavailable; retry after the time in `Retry-After`.",
+}
+
+
+def _problem_example(status: int) -> dict[str, Any]:
+    slug, title, detail = _ERROR_TEXT[status]
+    example: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": "/v1/cases/0b8f6f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b",
+    }
+    if status == 400:
+        example["invalidParams"] = [
+            {
+                "name": "household.address.postcode",
+                "code": "value_error",
+                "reason": "not a Dutch postcode (1234AB)",
+            }
+        ]
+    return example
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    return {
+        "description": _ERROR_DESCRIPTION[status],
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": {"$ref": "#/components/schemas/ProblemDetails"},
+                "example": _problem_example(status),
+            }
+        },
+    }
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error responses an operation documents, besides those every operation has."""
+    return {status: _error_response(status) for status in statuses}
+
+
+def _collapse_nullable(node: Any) -> Any:
+    """`anyOf: [{type: string, format: date}, {type: null}]` -> `type: [string, null], format: date`.
+
+    The same schema, said so that linters reading `format` on the property see it.
+    """
+    if isinstance(node, list):
+        return [_collapse_nullable(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _collapse_nullable(v) for k, v in node.items()}
+    options = node.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        other = next(o for o in options if o != {"type": "null"})
+        if "$ref" not in other and isinstance(other.get("type"), str):
+            del node["anyOf"]
+            merged = {**other, **node}
+            merged["type"] = [other["type"], "null"]
+            return merged
+    return node
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    methods = {"get", "put", "post", "delete", "patch"}
+    return [
+        (method, operation)
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if method in methods
+    ]
+
+
+def _complete_responses(document: dict[str, Any]) -> None:
+    for method, operation in _operations(document):
+        responses: dict[str, Any] = operation["responses"]
+        responses.pop("422", None)
+        takes_input = bool(operation.get("parameters")) or "requestBody" in operation or method != "get"
+        wanted = {500}
+        if takes_input:
+            wanted.add(400)
+        if operation.get("security"):
+            wanted |= {401, 403}
+        if "requestBody" in operation:
+            wanted.add(413)
+        for code in sorted(wanted):
+            responses.setdefault(str(code), _error_response(code))
+        for status, response in responses.items():
+            if status.startswith(("2", "3")):
+                headers = response.setdefault("headers", {})
+                headers["API-Version"] = {"$ref": "#/components/headers/API-Version"}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    raw = get_openapi(
+        title=app.title,
+        version=API_VERSION,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    document: dict[str, Any] = copy.deepcopy(raw)
+    document["info"]["contact"] = {
+        "name": "wijkregistratie maintainers",
+        "url": "https://github.com/wijkregistratie",
+        "email": "api@wijkregistratie.example",
+    }
+    document["info"]["license"] = {"name": "EUPL-1.2", "identifier": "EUPL-1.2"}
+    # Paths are relative to the versioned base, so the major version lives in `servers`.
+    document["servers"] = [{"url": API_PREFIX, "description": "This deployment, version 1 of the API."}]
+    document["paths"] = {
+        path.removeprefix(API_PREFIX): item for path, item in document["paths"].items() if path.startswith(API_PREFIX)
+    }
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    problem_schema = ProblemDetails.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs", {}))
+    schemas["ProblemDetails"] = problem_schema
+    components["headers"] = {
+        "API-Version": {
+            "description": "The full semantic version of the API that answered.",
+            "schema": {"type": "string", "examples": [API_VERSION]},
+        }
+    }
+    _complete_responses(document)
+    return _collapse_nullable(document)  # type: ignore[no-any-return]
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

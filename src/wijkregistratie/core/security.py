@@ -1,0 +1,184 @@
+"""Authentication: client secrets, access tokens and the principal behind every request.
+
+Partner systems authenticate with OAuth2 client credentials and receive a short-lived JWT. The
+token carries what need-to-know decisions rest on (organisation, scopes, coordinated teams and the
+acting professional), so a request needs no extra lookup to know who is asking.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import OAuth2, SecurityScopes
+from jose import jwt
+
+from wijkregistratie.core.errors import Forbidden, Unauthorized
+from wijkregistratie.core.settings import Settings
+
+# Only these algorithms are ever accepted; `none` and asymmetric look-alikes are refused up front.
+ALLOWED_ALGORITHMS = ("HS256",)
+MAX_TOKEN_LENGTH = 4096
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "jti")
+
+SCOPES: dict[str, str] = {
+    "record:read": "Read the shared case record, as far as need-to-know allows.",
+    "record:write": "Register signals and change the shared case record.",
+    "bsn:read": "See citizen service numbers (BSN) in full instead of masked.",
+    "figures:read": "Read aggregate figures; no personal data.",
+    "admin": "Manage organisations, teams and professionals.",
+}
+
+oauth2_scheme = OAuth2(
+    flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl="/v1/oauth/token", scopes=SCOPES)),
+    scheme_name="oauth2",
+    description="OAuth2 client credentials; send the access token as `Authorization: Bearer <token>`.",
+    auto_error=False,
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a partner system acting for an organisation, perhaps for one professional."""
+
+    client_id: str
+    organisation_id: uuid.UUID
+    scopes: frozenset[str]
+    coordinated_team_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    actor_professional_id: uuid.UUID | None = None
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+# --- client secrets -------------------------------------------------------------------------
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def new_client_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    encode = base64.b64encode
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        candidate = hashlib.scrypt(secret.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+# --- access tokens --------------------------------------------------------------------------
+
+
+def issue_access_token(principal: Principal, settings: Settings) -> tuple[str, int]:
+    now = int(time.time())
+    lifetime = settings.token_lifetime_seconds
+    claims: dict[str, Any] = {
+        "iss": settings.token_issuer,
+        "aud": settings.token_audience,
+        "sub": principal.client_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
+        "scope": " ".join(sorted(principal.scopes)),
+        "org": str(principal.organisation_id),
+        "teams": sorted(str(t) for t in principal.coordinated_team_ids),
+    }
+    if principal.actor_professional_id:
+        # RFC 8693 actor claim: the professional on whose behalf the partner system acts.
+        claims["act"] = {"sub": str(principal.actor_professional_id)}
+    token = jwt.encode(claims, settings.token_signing_key, algorithm=ALLOWED_ALGORITHMS[0])
+    return token, lifetime
+
+
+def decode_access_token(token: str, settings: Settings) -> Principal:
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Unauthorized("The access token is too long.")
+    try:
+        header = jwt.get_unverified_header(token)
+    except Exception as exc:
+        raise Unauthorized("The access token is malformed.") from exc
+    if header.get("alg") not in ALLOWED_ALGORITHMS:
+        raise Unauthorized("The access token is signed with an algorithm that is not accepted.")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.token_signing_key,
+            algorithms=list(ALLOWED_ALGORITHMS),
+            audience=settings.token_audience,
+            issuer=settings.token_issuer,
+            options={f"require_{c}": True for c in REQUIRED_CLAIMS} | {"leeway": settings.token_clock_leeway_seconds},
+        )
+    except Exception as exc:
+        raise Unauthorized("The access token is invalid or expired.") from exc
+    return _principal_from_claims(claims, settings)
+
+
+def _principal_from_claims(claims: dict[str, Any], settings: Settings) -> Principal:
+    now = time.time()
+    try:
+        issued_at, expires_at = float(claims["iat"]), float(claims["exp"])
+        if issued_at > now + settings.token_clock_leeway_seconds:
+            raise Unauthorized("The access token was issued in the future.")
+        if expires_at - issued_at > settings.token_max_lifetime_seconds:
+            raise Unauthorized("The access token lives longer than this API accepts.")
+        actor = claims.get("act")
+        return Principal(
+            client_id=str(claims["sub"]),
+            organisation_id=uuid.UUID(str(claims["org"])),
+            scopes=frozenset(str(claims.get("scope", "")).split()),
+            coordinated_team_ids=frozenset(uuid.UUID(str(t)) for t in claims.get("teams", [])),
+            actor_professional_id=uuid.UUID(str(actor["sub"])) if isinstance(actor, dict) else None,
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise Unauthorized("The access token lacks the claims this API needs.") from exc
+
+
+# --- the request's principal ----------------------------------------------------------------
+
+
+async def authenticate(
+    request: Request,
+    security_scopes: SecurityScopes,
+    authorization: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    if not authorization:
+        raise Unauthorized("An access token is required.", error="invalid_request")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send the access token as 'Authorization: Bearer <token>'.", error="invalid_request")
+    principal = decode_access_token(token.strip(), request.app.state.settings)
+    missing = [s for s in security_scopes.scopes if not principal.has(s)]
+    if missing:
+        raise Forbidden(f"This operation needs the scope {', '.join(missing)}.")
+    request.state.principal = principal
+    return principal
+
+
+def requires(*scopes: str) -> Any:
+    """A dependency giving the authenticated principal, refused unless it holds every scope."""
+    return Security(authenticate, scopes=list(scopes))
+
+
+Reader = Annotated[Principal, requires("record:read")]
+Writer = Annotated[Principal, requires("record:read", "record:write")]
+Admin = Annotated[Principal, requires("admin")]
+Authenticated = Annotated[Principal, requires()]

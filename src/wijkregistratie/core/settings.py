@@ -1,0 +1,64 @@
+"""Configuration from environment variables.
+
+Every variable carries the prefix ``WR_`` except ``DATABASE_URL``, which keeps the name that
+hosting platforms set. In production the application refuses to start with a development secret.
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_TOKEN_SIGNING_KEY = "dev-only-token-signing-key-change-me-in-production-0123456789"
+DEV_BSN_HASH_KEY = "dev-only-bsn-hash-key-change-me"
+# A Fernet key (url-safe base64 of 32 bytes) for development only.
+DEV_BSN_ENCRYPTION_KEY = "ZGV2LW9ubHktYnNuLWVuY3J5cHRpb24ta2V5LTAwMDA="
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WR_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./wijkregistratie.db",
+        validation_alias=AliasChoices("DATABASE_URL", "WR_DATABASE_URL"),
+    )
+    public_base_url: str = "http://localhost:8000"
+
+    token_signing_key: str = DEV_TOKEN_SIGNING_KEY
+    token_issuer: str = "https://wijkregistratie.local"
+    token_audience: str = "wijkregistratie-api"
+    token_lifetime_seconds: int = Field(default=300, ge=30, le=3600)
+    # Tokens claiming a longer life than this are refused, even when correctly signed.
+    token_max_lifetime_seconds: int = Field(default=900, ge=60, le=3600)
+    token_clock_leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+    bsn_hash_key: str = DEV_BSN_HASH_KEY
+    # Comma-separated Fernet keys; the first encrypts, all decrypt (key rotation).
+    bsn_encryption_keys: str = DEV_BSN_ENCRYPTION_KEY
+
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    default_page_size: int = Field(default=20, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_in_production(self) -> "Settings":
+        if self.environment != "production":
+            return self
+        defaults = {
+            "WR_TOKEN_SIGNING_KEY": self.token_signing_key == DEV_TOKEN_SIGNING_KEY,
+            "WR_BSN_HASH_KEY": self.bsn_hash_key == DEV_BSN_HASH_KEY,
+            "WR_BSN_ENCRYPTION_KEYS": DEV_BSN_ENCRYPTION_KEY in self.bsn_encryption_keys.split(","),
+        }
+        unsafe = [name for name, is_default in defaults.items() if is_default]
+        if unsafe:
+            raise ValueError(f"production refuses development secrets; set {', '.join(unsafe)}")
+        if len(self.token_signing_key) < 32:
+            raise ValueError("WR_TOKEN_SIGNING_KEY must be at least 32 characters")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

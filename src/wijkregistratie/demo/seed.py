@@ -1,0 +1,352 @@
+"""A deterministic demo neighbourhood in Rotterdam-Zuid, built through the services so every rule holds.
+
+Two teams, ten organisations, fifty households, signals from several sources, open and closed
+cases with plans. Running it again on a seeded database issues fresh secrets for the demo clients
+(outside production), so `make run` always prints credentials that work.
+"""
+
+import random
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.auth.models import ApiClient
+from wijkregistratie.auth.service import create_client
+from wijkregistratie.cases import service as cases
+from wijkregistratie.cases.schemas import CaseClose, CaseOpen, LeadAssign
+from wijkregistratie.core.codes import ClosureReason, LawfulBasis, LifeDomain, OrganisationKind, SignalSource
+from wijkregistratie.core.etag import etag
+from wijkregistratie.core.identifiers import BsnVault, is_valid_bsn
+from wijkregistratie.core.security import SCOPES, Principal, hash_secret, new_client_secret
+from wijkregistratie.core.settings import Settings
+from wijkregistratie.households.schemas import Address, MemberCreate
+from wijkregistratie.organisations.schemas import OrganisationCreate
+from wijkregistratie.organisations.service import create_organisation
+from wijkregistratie.plans.schemas import (
+    Activity,
+    ActivityStatus,
+    Goal,
+    NetworkContribution,
+    Performer,
+    PlanContent,
+)
+from wijkregistratie.plans.service import save_plan
+from wijkregistratie.professionals.schemas import ProfessionalCreate
+from wijkregistratie.professionals.service import create_professional
+from wijkregistratie.signals.schemas import HouseholdReference, SignalCreate
+from wijkregistratie.signals.service import register_signal
+from wijkregistratie.teams.schemas import TeamCreate
+from wijkregistratie.teams.service import create_team
+
+MUNICIPALITY = "GM0599"
+TEAMS = {
+    "Buurtteam Feijenoord": ("WK059915", ["BU05991501", "BU05991502", "BU05991503"], "307"),
+    "Buurtteam Charlois": ("WK059916", ["BU05991601", "BU05991602", "BU05991603"], "308"),
+}
+ORGANISATIONS: list[tuple[str, OrganisationKind, str, bool]] = [
+    ("Welzijn Maasstad", OrganisationKind.social_work, "Sanne de Vries", True),
+    ("GGZ Maasoever", OrganisationKind.mental_health_care, "Karim Bouali", True),
+    ("Schuldhulp Zuid", OrganisationKind.debt_assistance, "Fatima el Amrani", True),
+    ("Zorg Thuis Zuid", OrganisationKind.district_nursing, "Ingrid Bakker", True),
+    ("Jeugdhulp Rijnmond", OrganisationKind.youth_care, "Daan Visser", True),
+    ("Woongoed Maasoever", OrganisationKind.housing_corporation, "Peter Smit", True),
+    ("Gemeente Rotterdam", OrganisationKind.municipality, "Esther Mulder", True),
+    ("Huisartsenpraktijk Hillevliet", OrganisationKind.general_practitioner, "Dr. R. Kok", False),
+    ("Basisschool De Regenboog", OrganisationKind.school, "Marieke Peters", False),
+    ("Politie Rotterdam-Zuid", OrganisationKind.police, "Wijkagent Bos", False),
+]
+STREETS = {
+    "307": ["Hillevliet", "Putselaan", "Oranjeboomstraat", "Beijerlandselaan", "Hilledijk"],
+    "308": ["Dorpsweg", "Wolphaertsbocht", "Charloisse Lagedijk", "Boergoensevliet", "Pleinweg"],
+}
+SURNAMES = [
+    "Jansen",
+    "de Vries",
+    "Yilmaz",
+    "El Idrissi",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "Pinas",
+    "Kartosen",
+    "Nguyen",
+    "Kowalski",
+    "Demir",
+    "van Dijk",
+    "Hoekstra",
+    "Martina",
+    "Bouzid",
+    "Sedney",
+]
+GIVEN = [
+    "Anouk",
+    "Mohamed",
+    "Fatma",
+    "Johan",
+    "Priya",
+    "Kevin",
+    "Latifa",
+    "Gerrit",
+    "Samira",
+    "Dewi",
+    "Marek",
+    "Naima",
+    "Ricardo",
+    "Ingrid",
+    "Yusuf",
+    "Shirley",
+    "Bram",
+    "Esra",
+    "Lucas",
+    "Noor",
+]
+CONCERNS = {
+    LifeDomain.finances: "Huurachterstand en post die niet wordt geopend.",
+    LifeDomain.housing: "Overlast en vervuiling in de woning gemeld door buren.",
+    LifeDomain.mental_health: "Bewoner lijkt somber en zegt afspraken af.",
+    LifeDomain.domestic_relations: "Spanningen thuis, kinderen vaak laat op school.",
+    LifeDomain.social_network: "Oudere bewoner is vereenzaamd, weinig bezoek.",
+    LifeDomain.physical_health: "Valpartijen en moeite met de trap.",
+    LifeDomain.time_use: "Jongvolwassene zonder dagbesteding.",
+}
+SOURCES = [
+    SignalSource.housing_corporation,
+    SignalSource.general_practitioner,
+    SignalSource.school,
+    SignalSource.police,
+    SignalSource.self_referral,
+    SignalSource.volunteer_information_point,
+    SignalSource.nuisance_desk,
+    SignalSource.team_organisation,
+]
+DEMO_CLIENTS: dict[str, tuple[str, str, list[str], bool]] = {
+    # role: (client id, organisation, scopes, coordinates the first team)
+    "partner": ("demo-woongoed", "Woongoed Maasoever", ["record:read", "record:write"], False),
+    "ggz": ("demo-ggz", "GGZ Maasoever", ["record:read", "record:write"], False),
+    "coordinator": (
+        "demo-coordinator",
+        "Welzijn Maasstad",
+        ["record:read", "record:write", "bsn:read"],
+        True,
+    ),
+    "municipality": ("demo-gemeente", "Gemeente Rotterdam", ["figures:read"], False),
+    "admin": ("demo-admin", "Gemeente Rotterdam", ["admin"], False),
+}
+
+
+def _bsn(rng: random.Random) -> str:
+    while True:
+        candidate = f"{rng.randrange(10**8, 10**9):09d}"
+        if is_valid_bsn(candidate):
+            return candidate
+
+
+async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict[str, str]]:
+    existing = (await session.exec(select(ApiClient).where(ApiClient.client_id == "demo-admin"))).first()
+    if existing is not None:
+        return await _rotate_demo_secrets(session, settings)
+    rng = random.Random(2026)  # the same neighbourhood every time
+    vault = BsnVault(settings)
+    admin = Principal(client_id="seed", organisation_id=uuid.uuid4(), scopes=frozenset(SCOPES))
+
+    organisations = {}
+    for name, kind, contact, _ in ORGANISATIONS:
+        slug = name.lower().replace(" ", "").replace(".", "")[:20]
+        organisations[name] = await create_organisation(
+            session,
+            OrganisationCreate(
+                name=name,
+                kind=kind,
+                contact_name=contact,
+                contact_phone=f"010-{rng.randrange(1000000, 9999999)}",
+                contact_email=f"wijkteam@{slug}.example",
+            ),
+        )
+    team_members = [organisations[name].id for name, _, _, in_team in ORGANISATIONS if in_team]
+    teams = {}
+    for team_name, (district, _, _) in TEAMS.items():
+        teams[team_name] = await create_team(
+            session,
+            TeamCreate(
+                name=team_name,
+                municipality_code=MUNICIPALITY,
+                area_codes=[district],
+                organisation_ids=team_members,
+            ),
+        )
+
+    professionals: dict[str, list[Any]] = {t: [] for t in TEAMS}
+    for team_name, team in teams.items():
+        for name, _, _, in_team in ORGANISATIONS:
+            if not in_team:
+                continue
+            for _ in range(2):
+                person = f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}"
+                professionals[team_name].append(
+                    await create_professional(
+                        session,
+                        admin,
+                        ProfessionalCreate(
+                            organisation_id=organisations[name].id,
+                            name=person,
+                            email=f"{person.split()[0].lower()}@{name.split()[0].lower()}.example",
+                            phone=f"06-{rng.randrange(10000000, 99999999)}",
+                            expertise=rng.sample(list(CONCERNS), 2),
+                            team_ids=[team.id],
+                        ),
+                    )
+                )
+
+    def principal_of(organisation_name: str, coordinates: uuid.UUID | None = None) -> Principal:
+        return Principal(
+            client_id="seed",
+            organisation_id=organisations[organisation_name].id,
+            scopes=frozenset({"record:read", "record:write", "bsn:read"}),
+            coordinated_team_ids=frozenset({coordinates} if coordinates else set()),
+        )
+
+    reporters = [name for name, _, _, _ in ORGANISATIONS if name != "Gemeente Rotterdam"]
+    for number in range(50):
+        team_name = list(TEAMS)[number % 2]
+        _, buurten, postcode_prefix = TEAMS[team_name]
+        team = teams[team_name]
+        surname = rng.choice(SURNAMES)
+        members = [
+            MemberCreate(
+                given_names=f"{rng.choice(GIVEN)}",
+                surname=surname,
+                role="applicant",
+                date_of_birth=date(rng.randrange(1940, 2002), rng.randrange(1, 13), rng.randrange(1, 29)),
+                bsn=_bsn(rng) if rng.random() < 0.8 else None,
+            )
+        ]
+        for _ in range(rng.randrange(0, 4)):
+            members.append(
+                MemberCreate(
+                    given_names=rng.choice(GIVEN),
+                    surname=surname,
+                    role=rng.choice(["partner", "child", "child"]),
+                    date_of_birth=date(rng.randrange(1970, 2024), rng.randrange(1, 13), rng.randrange(1, 29)),
+                )
+            )
+        address = Address(
+            postcode=f"{postcode_prefix}{rng.randrange(1, 9)}{rng.choice('BCEGHJKL')}{rng.choice('ABEGHKLNRTX')}",
+            house_number=rng.randrange(1, 240),
+            street=rng.choice(STREETS[postcode_prefix]),
+            city="Rotterdam",
+            buurt_code=rng.choice(buurten),
+        )
+        reporter = rng.choice(reporters)
+        domains = rng.sample(list(CONCERNS), rng.randrange(1, 3))
+        registered = await register_signal(
+            session,
+            vault,
+            principal_of(reporter),
+            SignalCreate(
+                household=HouseholdReference(address=address, members=members),
+                team_id=team.id,
+                source=rng.choice(SOURCES),
+                life_domains=domains,
+                description=CONCERNS[domains[0]],
+                urgency="high" if rng.random() < 0.15 else "normal",
+                resident_aware=rng.random() < 0.7,
+            ),
+        )
+        if number >= 40:
+            continue  # the last ten households wait in the triage queue
+        coordinator = principal_of("Welzijn Maasstad", team.id)
+        case = await cases.open_case(
+            session,
+            coordinator,
+            CaseOpen(
+                household_id=registered.household_id,
+                signal_ids=[registered.id],
+                basis=LawfulBasis.statutory_task,
+                basis_reference="Wmo 2015 art. 2.3.2",
+                own_reference=f"WM-{2026_000 + number}",
+            ),
+        )
+        lead = rng.choice(professionals[team_name])
+        lead_org = next(n for n, o in organisations.items() if o.id == lead.organisation_id)
+        _, version = await cases.assign_lead(
+            session, coordinator, case.id, LeadAssign(professional_id=lead.id), etag(case.version)
+        )
+        plan = PlanContent(
+            goals=[
+                Goal(
+                    life_domain=domains[0],
+                    i_want="Dat het thuis weer rustig en overzichtelijk wordt.",
+                    i_can="Afspraken nakomen als ze op de kalender staan.",
+                    i_need="Iemand die meedenkt.",
+                    result="Binnen drie maanden een vaste weekstructuur.",
+                    target_date=date.today() + timedelta(days=90),
+                    activities=[
+                        Activity(
+                            description="Wekelijks huisbezoek",
+                            due_date=date.today() + timedelta(days=14),
+                            performer=Performer(kind="professional", professional_id=lead.id),
+                        )
+                    ],
+                )
+            ],
+            network=[NetworkContribution(name="Buurvrouw", relation="buur", contribution="Doet boodschappen.")],
+            agreed_date=date.today(),
+            evaluation_date=date.today() + timedelta(days=60),
+        )
+        saved = await save_plan(session, principal_of(lead_org), case.id, plan, None)
+        if number % 3 == 0:
+            plan.goals[0].activities[0].status = ActivityStatus.in_progress
+            await save_plan(session, principal_of(lead_org), case.id, plan, etag(saved.version))
+        if number % 4 == 0:
+            await cases.close_case(
+                session,
+                coordinator,
+                case.id,
+                CaseClose(
+                    reason=rng.choice(
+                        [
+                            ClosureReason.handled_by_team,
+                            ClosureReason.goal_reached,
+                            ClosureReason.referred_to_specialist_care,
+                        ]
+                    ),
+                    learning_note="Vaste contactpersoon en korte lijnen met de corporatie werkten goed.",
+                ),
+                etag(version),
+            )
+
+    credentials = {}
+    for role, (client_id, organisation_name, scopes, coordinates) in DEMO_CLIENTS.items():
+        team_ids = [teams["Buurtteam Feijenoord"].id] if coordinates else []
+        _, secret = await create_client(
+            session,
+            organisations[organisation_name].id,
+            f"Demo {role}",
+            scopes,
+            team_ids,
+            client_id=client_id,
+        )
+        credentials[role] = {"client_id": client_id, "client_secret": secret}
+    return credentials
+
+
+async def _rotate_demo_secrets(session: AsyncSession, settings: Settings) -> dict[str, dict[str, str]]:
+    if settings.environment == "production":
+        return {}
+    credentials = {}
+    for role, (client_id, *_rest) in DEMO_CLIENTS.items():
+        client = (await session.exec(select(ApiClient).where(ApiClient.client_id == client_id))).first()
+        if client is None:
+            continue
+        secret = new_client_secret()
+        client.secret_hash = hash_secret(secret)
+        session.add(client)
+        credentials[role] = {"client_id": client_id, "client_secret": secret}
+    await session.flush()
+    return credentials

@@ -1,0 +1,175 @@
+import uuid
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.core.errors import Conflict
+from wijkregistratie.core.identifiers import BsnVault, mask_bsn
+from wijkregistratie.core.need_to_know import households_visible_to, visible_household
+from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.security import Principal
+from wijkregistratie.households.models import Household, Member
+from wijkregistratie.households.schemas import (
+    Address,
+    HouseholdRead,
+    HouseholdSearch,
+    MemberCreate,
+    MemberRead,
+)
+
+
+async def find_by_bsn(session: AsyncSession, vault: BsnVault, bsn: str) -> Household | None:
+    statement = select(Household).join(Member, col(Member.household_id) == Household.id)
+    return (await session.exec(statement.where(Member.bsn_hash == vault.hash(bsn)))).first()
+
+
+async def find_by_address(
+    session: AsyncSession, postcode: str, house_number: int, addition: str | None
+) -> Household | None:
+    statement = select(Household).where(
+        Household.postcode == postcode,
+        Household.house_number == house_number,
+        Household.house_number_addition == (addition or ""),
+    )
+    found = (await session.exec(statement.limit(2))).all()
+    if len(found) > 1:
+        raise Conflict("Several households live at this address; name the household by id or by a member's BSN.")
+    return found[0] if found else None
+
+
+async def create_household(
+    session: AsyncSession,
+    vault: BsnVault,
+    principal: Principal,
+    address: Address,
+    members: Sequence[MemberCreate],
+    phone: str | None = None,
+    email: str | None = None,
+) -> Household:
+    household = Household(
+        postcode=address.postcode,
+        house_number=address.house_number,
+        house_number_addition=address.house_number_addition or "",
+        street=address.street,
+        city=address.city,
+        buurt_code=address.buurt_code,
+        phone=phone,
+        email=email,
+        created_by_organisation_id=principal.organisation_id,
+    )
+    session.add(household)
+    await session.flush()
+    for index, member in enumerate(members):
+        await _add_member(session, vault, household, member, f"household.members[{index}].bsn")
+    return household
+
+
+async def add_member(
+    session: AsyncSession, vault: BsnVault, principal: Principal, household_id: uuid.UUID, data: MemberCreate
+) -> MemberRead:
+    household = await visible_household(session, principal, household_id)
+    member = await _add_member(session, vault, household, data, "bsn")
+    return member_read(member, vault, principal)
+
+
+async def _add_member(
+    session: AsyncSession, vault: BsnVault, household: Household, data: MemberCreate, bsn_field: str
+) -> Member:
+    bsn_hash = vault.hash(data.bsn) if data.bsn else None
+    if bsn_hash and (await session.exec(select(Member.id).where(Member.bsn_hash == bsn_hash))).first():
+        raise Conflict(f"The person with this BSN ({bsn_field}) is already registered in a household.")
+    member = Member(
+        household_id=household.id,
+        given_names=data.given_names,
+        surname=data.surname,
+        date_of_birth=data.date_of_birth,
+        role=data.role,
+        bsn_hash=bsn_hash,
+        bsn_encrypted=vault.encrypt(data.bsn) if data.bsn else None,
+        phone=data.phone,
+        email=data.email,
+    )
+    session.add(member)
+    await session.flush()
+    return member
+
+
+def member_read(member: Member, vault: BsnVault, principal: Principal) -> MemberRead:
+    bsn = None
+    if member.bsn_encrypted:
+        plain = vault.decrypt(member.bsn_encrypted)
+        bsn = plain if principal.has("bsn:read") else mask_bsn(plain)
+    return MemberRead.model_validate(member.model_dump(exclude={"bsn_hash", "bsn_encrypted"}) | {"bsn": bsn})
+
+
+async def household_read(
+    session: AsyncSession, vault: BsnVault, principal: Principal, household: Household
+) -> HouseholdRead:
+    members = (
+        await session.exec(
+            select(Member).where(Member.household_id == household.id).order_by(col(Member.created_at), col(Member.id))
+        )
+    ).all()
+    return HouseholdRead(
+        id=household.id,
+        address=Address(
+            postcode=household.postcode,
+            house_number=household.house_number,
+            house_number_addition=household.house_number_addition or None,
+            street=household.street,
+            city=household.city,
+            buurt_code=household.buurt_code,
+        ),
+        phone=household.phone,
+        email=household.email,
+        members=[member_read(m, vault, principal) for m in members],
+        created_at=household.created_at,
+    )
+
+
+async def get_household(
+    session: AsyncSession, vault: BsnVault, principal: Principal, household_id: uuid.UUID
+) -> HouseholdRead:
+    return await household_read(session, vault, principal, await visible_household(session, principal, household_id))
+
+
+async def list_members(
+    session: AsyncSession, vault: BsnVault, principal: Principal, household_id: uuid.UUID
+) -> list[MemberRead]:
+    return (await get_household(session, vault, principal, household_id)).members
+
+
+async def list_households(
+    session: AsyncSession,
+    vault: BsnVault,
+    principal: Principal,
+    postcode: str | None,
+    house_number: int | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[HouseholdRead], str | None]:
+    statement = select(Household).where(households_visible_to(principal))
+    if postcode:
+        statement = statement.where(Household.postcode == postcode)
+    if house_number:
+        statement = statement.where(Household.house_number == house_number)
+    rows, next_cursor = await paginate(session, statement, Household.created_at, Household.id, cursor, limit)
+    return [await household_read(session, vault, principal, h) for h in rows], next_cursor
+
+
+async def search_households(
+    session: AsyncSession, vault: BsnVault, principal: Principal, query: HouseholdSearch
+) -> list[HouseholdRead]:
+    statement = select(Household).where(households_visible_to(principal))
+    if query.bsn:
+        holders = select(Member.household_id).where(Member.bsn_hash == vault.hash(query.bsn))
+        statement = statement.where(col(Household.id).in_(holders))
+    else:
+        statement = statement.where(
+            Household.postcode == query.postcode,
+            Household.house_number == query.house_number,
+            Household.house_number_addition == (query.house_number_addition or "").upper(),
+        )
+    rows = (await session.exec(statement.order_by(col(Household.created_at)).limit(20))).all()
+    return [await household_read(session, vault, principal, h) for h in rows]

@@ -1,0 +1,100 @@
+"""The application: routers, middleware, error handlers and the OpenAPI document."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from wijkregistratie import API_VERSION
+from wijkregistratie.auth.api import router as auth_router
+from wijkregistratie.cases.api import router as cases_router
+from wijkregistratie.core.database import create_engine, create_sessionmaker
+from wijkregistratie.core.errors import install_error_handlers
+from wijkregistratie.core.health import router as health_router
+from wijkregistratie.core.identifiers import BsnVault
+from wijkregistratie.core.middleware import HardeningMiddleware, MetricsMiddleware
+from wijkregistratie.core.openapi import API_PREFIX, install_openapi
+from wijkregistratie.core.settings import Settings, get_settings
+from wijkregistratie.households.api import router as households_router
+from wijkregistratie.organisations.api import router as organisations_router
+from wijkregistratie.plans.api import router as plans_router
+from wijkregistratie.professionals.api import router as professionals_router
+from wijkregistratie.signals.api import router as signals_router
+from wijkregistratie.teams.api import router as teams_router
+
+DESCRIPTION = """
+**One household, one plan, one lead professional.** The shared registration of the neighbourhood
+team: every partner organisation's system reads and writes the same case record here, instead of
+registering the household again in its own system and reporting back by mail.
+
+* Authenticate with OAuth2 client credentials at `POST /v1/oauth/token` and send the token as
+  `Authorization: Bearer …`.
+* An organisation sees a case while it is involved, the signals it registered, and whether a
+  household is already known; anything else answers `404`.
+* Changes to a case, its involvements and its plan take `If-Match` with the `ETag` you read.
+* Errors are `application/problem+json` (RFC 9457); invalid input answers `400` with
+  `invalidParams` per field.
+"""
+
+TAGS = [
+    {"name": "Authentication", "description": "Access tokens for partner systems."},
+    {"name": "Signals", "description": "Concerns about a household, and whether it is already known."},
+    {
+        "name": "Cases",
+        "description": "The shared record of one household: lead professional and involvements.",
+    },
+    {"name": "Plans", "description": "The household's plan, versioned on every change."},
+    {"name": "Households", "description": "Households and their members."},
+    {"name": "Organisations", "description": "The organisations working in neighbourhood teams."},
+    {"name": "Teams", "description": "Neighbourhood teams and the areas they serve."},
+    {"name": "Professionals", "description": "Professionals, their teams and expertise."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = create_engine(settings.database_url)
+        app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        try:
+            yield
+        finally:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="wijkregistratie",
+        summary="The shared registration for Dutch neighbourhood teams.",
+        description=DESCRIPTION,
+        version=API_VERSION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        separate_input_output_schemas=False,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.vault = BsnVault(settings)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        auth_router,
+        signals_router,
+        cases_router,
+        plans_router,
+        households_router,
+        organisations_router,
+        teams_router,
+        professionals_router,
+    ):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(health_router)
+
+    install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(HardeningMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+    logging.getLogger("wijkregistratie").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,49 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from wijkregistratie.core.codes import OrganisationKind
+from wijkregistratie.core.pagination import Page
+from wijkregistratie.core.schemas import ApiModel
+
+PHONE_PATTERN = r"^\+?[0-9 ()-]{6,20}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+_EXAMPLE: dict[str, Any] = {
+    "name": "Schuldhulp Zuid",
+    "kind": "debt_assistance",
+    "kvkNumber": "12345678",
+    "contactName": "Fatima el Amrani",
+    "contactPhone": "010-1234567",
+    "contactEmail": "wijkteam@schuldhulpzuid.example",
+}
+
+
+class OrganisationCreate(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrganisationKind
+    kvk_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$", description="Chamber of Commerce number.")
+    agb_code: str | None = Field(default=None, pattern=r"^[0-9]{8}$", description="AGB code (care providers).")
+    contact_name: str | None = Field(default=None, max_length=200, description="The contact person (kartrekker).")
+    contact_phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    contact_email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+
+
+class OrganisationRead(OrganisationCreate):
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [_EXAMPLE | {"id": "6f1c1b8e-3f5e-4d0a-9a57-6c1f8f2b9d01", "createdAt": "2026-01-05T09:00:00Z"}]
+        },
+    )
+
+    id: uuid.UUID
+    created_at: datetime
+
+
+class OrganisationPage(Page[OrganisationRead]):
+    """One page of Organisation items."""

@@ -1,0 +1,34 @@
+import uuid
+from collections.abc import Sequence
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.core.codes import OrganisationKind
+from wijkregistratie.core.errors import NotFound
+from wijkregistratie.core.pagination import paginate
+from wijkregistratie.organisations.models import Organisation
+from wijkregistratie.organisations.schemas import OrganisationCreate
+
+
+async def create_organisation(session: AsyncSession, data: OrganisationCreate) -> Organisation:
+    organisation = Organisation(**data.model_dump())
+    session.add(organisation)
+    await session.flush()
+    return organisation
+
+
+async def get_organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation:
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No organisation with this id exists.")
+    return organisation
+
+
+async def list_organisations(
+    session: AsyncSession, kind: OrganisationKind | None, cursor: str | None, limit: int
+) -> tuple[Sequence[Organisation], str | None]:
+    statement = select(Organisation)
+    if kind:
+        statement = statement.where(Organisation.kind == kind)
+    return await paginate(session, statement, Organisation.created_at, Organisation.id, cursor, limit)

@@ -1,0 +1,74 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+
+from wijkregistratie.core.database import Session
+from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
+from wijkregistratie.core.openapi import errors
+from wijkregistratie.core.security import Reader, Writer
+from wijkregistratie.plans import service
+from wijkregistratie.plans.schemas import PlanContent, PlanRead, PlanVersionSummary
+
+router = APIRouter(prefix="/cases/{caseId}/plan", tags=["Plans"])
+CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
+
+
+@router.get(
+    "",
+    summary="Read the current plan",
+    description="The household's current plan: goals per life domain in its own words, activities and who "
+    "carries them out, its own network, help already present, and the agreed and evaluation dates.",
+    responses=errors(404) | WITH_ETAG,
+)
+async def get_plan(session: Session, principal: Reader, case_id: CaseId, response: Response) -> PlanRead:
+    plan = await service.get_plan(session, principal, case_id)
+    response.headers["ETag"] = etag(plan.version)
+    return plan
+
+
+@router.put(
+    "",
+    summary="Save the plan",
+    description="Saves the plan as a new version; earlier versions stay readable. The first plan is saved "
+    "without `If-Match`; every later change must name the current version in `If-Match`, so two organisations "
+    "never overwrite each other unseen.",
+    responses=errors(404, 409, 412, 428) | WITH_ETAG,
+)
+async def save_plan(
+    session: Session,
+    principal: Writer,
+    case_id: CaseId,
+    body: PlanContent,
+    if_match: IfMatch,
+    response: Response,
+) -> PlanRead:
+    plan = await service.save_plan(session, principal, case_id, body, if_match)
+    response.headers["ETag"] = etag(plan.version)
+    return plan
+
+
+@router.get(
+    "/versions",
+    summary="List the plan's versions",
+    description="Every version of the plan, oldest first, with when and by whom it was saved.",
+    responses=errors(404),
+)
+async def list_plan_versions(session: Session, principal: Reader, case_id: CaseId) -> list[PlanVersionSummary]:
+    return await service.list_versions(session, principal, case_id)
+
+
+@router.get(
+    "/versions/{version}",
+    summary="Read an earlier version of the plan",
+    description="One version of the plan as it was saved.",
+    responses=errors(404),
+)
+async def get_plan_version(
+    session: Session,
+    principal: Reader,
+    case_id: CaseId,
+    version: Annotated[int, Path(ge=1, le=1_000_000, description="The version number.")],
+) -> PlanRead:
+    return await service.get_version(session, principal, case_id, version)

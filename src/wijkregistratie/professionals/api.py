@@ -1,0 +1,55 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from wijkregistratie.core.codes import LifeDomain
+from wijkregistratie.core.database import Session
+from wijkregistratie.core.openapi import errors
+from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.security import Authenticated, Reader
+from wijkregistratie.professionals import service
+from wijkregistratie.professionals.schemas import ProfessionalCreate, ProfessionalPage, ProfessionalRead
+
+router = APIRouter(prefix="/professionals", tags=["Professionals"])
+ProfessionalId = Annotated[uuid.UUID, Path(alias="professionalId", description="The professional's id.")]
+
+
+@router.get(
+    "",
+    summary="List professionals",
+    description="Professionals of the organisations in the teams, oldest first; filter by organisation, team or "
+    "expertise so triage can pick by expertise rather than by who has time.",
+)
+async def list_professionals(
+    session: Session,
+    _principal: Reader,
+    organisation_id: Annotated[uuid.UUID | None, Query(alias="organisationId")] = None,
+    team_id: Annotated[uuid.UUID | None, Query(alias="teamId")] = None,
+    life_domain: Annotated[LifeDomain | None, Query(alias="lifeDomain", description="Expert in this domain.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+) -> ProfessionalPage:
+    items, next_cursor = await service.list_professionals(session, organisation_id, team_id, life_domain, cursor, limit)
+    return ProfessionalPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Register a professional",
+    description="Adds a professional of the caller's own organisation (scope `record:write`; with `admin`, of any "
+    "organisation), with the teams they work in and their expertise by life domain.",
+)
+async def create_professional(session: Session, principal: Authenticated, body: ProfessionalCreate) -> ProfessionalRead:
+    return await service.create_professional(session, principal, body)
+
+
+@router.get(
+    "/{professionalId}",
+    summary="Read a professional",
+    description="One professional with their organisation, teams and expertise.",
+    responses=errors(404),
+)
+async def get_professional(session: Session, _principal: Reader, professional_id: ProfessionalId) -> ProfessionalRead:
+    return await service.get_professional(session, professional_id)

@@ -1,0 +1,362 @@
+"""Fixtures: a real server on loopback per database, and a fresh world of organisations per test.
+
+Every test that takes `api` runs twice: against SQLite and against PostgreSQL. Each run of the
+suite creates its own PostgreSQL database, builds it with the migrations, and drops it after.
+"""
+
+import asyncio
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from wijkregistratie.auth.service import create_client
+from wijkregistratie.core.database import create_engine, create_sessionmaker
+from wijkregistratie.core.migrate import upgrade
+from wijkregistratie.core.settings import Settings
+from wijkregistratie.main import create_app
+from wijkregistratie.organisations.schemas import OrganisationCreate
+from wijkregistratie.organisations.service import create_organisation
+
+T = TypeVar("T")
+
+POSTGRES_SERVER_URL = os.environ.get("WR_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def run_async(database_url: str, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(session)` in a session of its own and commit it: for setting up what the API cannot."""
+
+    async def main() -> T:
+        engine = create_engine(database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """The application under uvicorn on a loopback port, in a thread of this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.port = _free_port()
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "Server":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+async def _create_postgres_database(name: str) -> None:
+    engine = create_async_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+
+
+async def _drop_postgres_database(name: str) -> None:
+    engine = create_async_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
+
+
+class Caller:
+    """An HTTP client acting as one API client, fetching (and renewing) its own access token."""
+
+    def __init__(self, http: httpx.Client, client_id: str, secret: str, organisation_id: uuid.UUID) -> None:
+        self.http = http
+        self.client_id = client_id
+        self.secret = secret
+        self.organisation_id = organisation_id
+        self._token: tuple[str, float] | None = None
+
+    def token(self, **form: str) -> str:
+        if form or self._token is None or time.monotonic() - self._token[1] > 600:
+            response = self.http.post(
+                "/v1/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.client_id,
+                    "client_secret": self.secret,
+                }
+                | form,
+            )
+            assert response.status_code == 200, response.text
+            if form:
+                return str(response.json()["access_token"])
+            self._token = (response.json()["access_token"], time.monotonic())
+        return self._token[0]
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token()}"} | kwargs.pop("headers", {})
+        return self.http.request(method, path, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", path, **kwargs)
+
+
+@dataclass
+class Api:
+    backend: str
+    url: str
+    database_url: str
+    settings: Settings
+    http: httpx.Client
+    callers: dict[str, Caller] = field(default_factory=dict)
+
+    def new_organisation(self, name: str, kind: str = "social_work") -> uuid.UUID:
+        data = OrganisationCreate(name=name, kind=kind, contact_name=f"Contact {name}", contact_phone="010-1234567")
+        return run_async(self.database_url, lambda s: create_organisation(s, data)).id
+
+    def new_caller(
+        self, organisation_id: uuid.UUID, scopes: list[str], coordinates: list[uuid.UUID] | None = None
+    ) -> Caller:
+        client, secret = run_async(
+            self.database_url,
+            lambda s: create_client(s, organisation_id, "test client", scopes, coordinates or []),
+        )
+        return Caller(self.http, client.client_id, secret, organisation_id)
+
+
+def _settings(database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        token_lifetime_seconds=900,
+        max_body_bytes=200_000,
+    )
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    backend = request.param
+    database_name = f"wr_test_{uuid.uuid4().hex[:12]}"
+    if backend == "sqlite":
+        database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    else:
+        asyncio.run(_create_postgres_database(database_name))
+        database_url = POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{database_name}"
+    try:
+        upgrade(database_url)
+        settings = _settings(database_url)
+        with Server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+            yield Api(backend, server.url, database_url, settings, http)
+    finally:
+        if backend == "postgresql":
+            asyncio.run(_drop_postgres_database(database_name))
+
+
+@dataclass
+class World:
+    """Two teams and the organisations around them, with a caller for each role."""
+
+    api: Api
+    team: dict[str, Any]
+    other_team: dict[str, Any]
+    orgs: dict[str, uuid.UUID]
+    professionals: dict[str, dict[str, Any]]
+    housing: Caller
+    ggz: Caller
+    debt: Caller
+    outsider: Caller
+    coordinator: Caller
+    other_coordinator: Caller
+    municipality: Caller
+    admin: Caller
+
+
+@pytest.fixture(scope="session")
+def world(api: Api) -> World:
+    suffix = uuid.uuid4().hex[:6]
+    orgs = {
+        role: api.new_organisation(f"{role} {suffix}", kind)
+        for role, kind in [
+            ("housing", "housing_corporation"),
+            ("ggz", "mental_health_care"),
+            ("debt", "debt_assistance"),
+            ("outsider", "youth_care"),
+            ("social", "social_work"),
+            ("municipality", "municipality"),
+        ]
+    }
+    admin = api.new_caller(orgs["municipality"], ["admin"])
+    team = admin.post(
+        "/v1/teams",
+        json={
+            "name": f"Buurtteam Noord {suffix}",
+            "municipalityCode": "GM0599",
+            "areaCodes": ["WK059901"],
+            "organisationIds": [str(o) for o in orgs.values()],
+        },
+    ).json()
+    other_team = admin.post(
+        "/v1/teams",
+        json={"name": f"Buurtteam West {suffix}", "municipalityCode": "GM0599", "areaCodes": ["BU05990201"]},
+    ).json()
+    professionals = {}
+    for role, team_id in [
+        ("ggz", team["id"]),
+        ("debt", team["id"]),
+        ("social", team["id"]),
+        ("outsider", other_team["id"]),
+    ]:
+        response = admin.post(
+            "/v1/professionals",
+            json={
+                "organisationId": str(orgs[role]),
+                "name": f"Professional {role}",
+                "phone": "06-12345678",
+                "email": f"{role}@example.org",
+                "expertise": ["finances"] if role == "debt" else ["mental_health"],
+                "teamIds": [team_id],
+            },
+        )
+        assert response.status_code == 201, response.text
+        professionals[role] = response.json()
+    write = ["record:read", "record:write"]
+    return World(
+        api=api,
+        team=team,
+        other_team=other_team,
+        orgs=orgs,
+        professionals=professionals,
+        housing=api.new_caller(orgs["housing"], write),
+        ggz=api.new_caller(orgs["ggz"], write),
+        debt=api.new_caller(orgs["debt"], write),
+        outsider=api.new_caller(orgs["outsider"], write),
+        coordinator=api.new_caller(orgs["social"], [*write, "bsn:read"], [uuid.UUID(team["id"])]),
+        other_coordinator=api.new_caller(orgs["outsider"], write, [uuid.UUID(other_team["id"])]),
+        municipality=api.new_caller(orgs["municipality"], ["figures:read"]),
+        admin=admin,
+    )
+
+
+_address_counter = iter(range(1, 10**6))
+
+
+def new_address(buurt_code: str = "BU05990101") -> dict[str, Any]:
+    """An address no other test uses, in the first team's area by default."""
+    number = next(_address_counter)
+    return {
+        "postcode": f"{1000 + (uuid.uuid4().int % 8999)}AB",
+        "houseNumber": number,
+        "houseNumberAddition": uuid.uuid4().hex[:4].upper(),
+        "street": "Teststraat",
+        "city": "Rotterdam",
+        "buurtCode": buurt_code,
+    }
+
+
+def new_member(**overrides: Any) -> dict[str, Any]:
+    return {
+        "givenNames": "Anouk",
+        "surname": "Jansen",
+        "dateOfBirth": "1986-04-17",
+        "role": "applicant",
+    } | overrides
+
+
+def register_signal(caller: Caller, world: World, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "household": {"address": new_address(), "members": [new_member()]},
+        "teamId": world.team["id"],
+        "source": "housing_corporation",
+        "lifeDomains": ["finances", "housing"],
+        "description": "Huurachterstand van drie maanden.",
+        "residentAware": True,
+    } | overrides
+    response = caller.post("/v1/signals", json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def open_case(caller: Caller, signal: dict[str, Any], **overrides: Any) -> httpx.Response:
+    body = {
+        "householdId": signal["householdId"],
+        "signalIds": [signal["id"]],
+        "basis": "statutory_task",
+        "basisReference": "Wmo 2015 art. 2.3.2",
+    } | overrides
+    return caller.post("/v1/cases", json=body)
+
+
+@dataclass
+class Story:
+    """A household known to the team: signal by the housing corporation, case opened by GGZ, GGZ leads."""
+
+    signal: dict[str, Any]
+    case: dict[str, Any]
+    etag: str
+
+
+@pytest.fixture
+def story(world: World) -> Story:
+    signal = register_signal(world.housing, world)
+    opened = open_case(world.coordinator, signal)
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+    ggz_join = world.coordinator.post(
+        f"/v1/cases/{case['id']}/involvements",
+        json={
+            "organisationId": str(world.orgs["ggz"]),
+            "role": "carries_out",
+            "basis": "statutory_task",
+            "basisReference": "Wmo 2015",
+        },
+    )
+    assert ggz_join.status_code == 201, ggz_join.text
+    lead = world.coordinator.put(
+        f"/v1/cases/{case['id']}/lead-professional",
+        json={"professionalId": world.professionals["ggz"]["id"]},
+        headers={"If-Match": opened.headers["ETag"]},
+    )
+    assert lead.status_code == 200, lead.text
+    return Story(signal=signal, case=case, etag=lead.headers["ETag"])
