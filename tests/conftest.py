@@ -11,7 +11,9 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -175,23 +177,28 @@ def _settings(database_url: str) -> Settings:
     )
 
 
+@contextmanager
+def empty_database(backend: str, directory: Path) -> Iterator[str]:
+    """A database of its own, without schema; a PostgreSQL one is dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory / f'{uuid.uuid4().hex}.db'}"
+        return
+    name = f"wr_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_create_postgres_database(name))
+    try:
+        yield POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(_drop_postgres_database(name))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     backend = request.param
-    database_name = f"wr_test_{uuid.uuid4().hex[:12]}"
-    if backend == "sqlite":
-        database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-    else:
-        asyncio.run(_create_postgres_database(database_name))
-        database_url = POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{database_name}"
-    try:
+    with empty_database(backend, tmp_path_factory.mktemp(backend)) as database_url:
         upgrade(database_url)
         settings = _settings(database_url)
         with Server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             yield Api(backend, server.url, database_url, settings, http)
-    finally:
-        if backend == "postgresql":
-            asyncio.run(_drop_postgres_database(database_name))
 
 
 @dataclass
@@ -335,11 +342,16 @@ class Story:
     signal: dict[str, Any]
     case: dict[str, Any]
     etag: str
+    address: dict[str, Any]
+
+    def address_reference(self) -> dict[str, Any]:
+        return {k: self.address[k] for k in ("postcode", "houseNumber", "houseNumberAddition")}
 
 
 @pytest.fixture
 def story(world: World) -> Story:
-    signal = register_signal(world.housing, world)
+    address = new_address()
+    signal = register_signal(world.housing, world, household={"address": address, "members": [new_member()]})
     opened = open_case(world.coordinator, signal)
     assert opened.status_code == 201, opened.text
     case = opened.json()
@@ -359,4 +371,4 @@ def story(world: World) -> Story:
         headers={"If-Match": opened.headers["ETag"]},
     )
     assert lead.status_code == 200, lead.text
-    return Story(signal=signal, case=case, etag=lead.headers["ETag"])
+    return Story(signal=signal, case=case, etag=lead.headers["ETag"], address=address)

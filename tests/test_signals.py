@@ -75,9 +75,7 @@ def test_a_bsn_finds_the_household_for_another_organisation(world: World) -> Non
 
 
 def test_the_already_known_answer_names_who_to_call_and_never_why(world: World, story: Story) -> None:
-    household = world.coordinator.get(f"/v1/households/{story.signal['householdId']}").json()
-    address = household["address"]
-    reference = {k: address[k] for k in ("postcode", "houseNumber", "houseNumberAddition")}
+    reference = story.address_reference()
     signal = register_signal(world.debt, world, household={"address": reference}, source="team_organisation")
     known = signal["alreadyKnown"]
     assert known["known"] is True and known["caseStatus"] == "active"

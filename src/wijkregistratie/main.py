@@ -4,7 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from wijkregistratie import API_VERSION
 from wijkregistratie.auth.api import router as auth_router
@@ -14,7 +14,7 @@ from wijkregistratie.core.errors import install_error_handlers
 from wijkregistratie.core.health import router as health_router
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.middleware import HardeningMiddleware, MetricsMiddleware
-from wijkregistratie.core.openapi import API_PREFIX, install_openapi
+from wijkregistratie.core.openapi import install_openapi
 from wijkregistratie.core.settings import Settings, get_settings
 from wijkregistratie.households.api import router as households_router
 from wijkregistratie.organisations.api import router as organisations_router
@@ -77,7 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.vault = BsnVault(settings)
 
-    api = APIRouter(prefix=API_PREFIX)
     for router in (
         auth_router,
         signals_router,
@@ -87,10 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         organisations_router,
         teams_router,
         professionals_router,
+        health_router,
     ):
-        api.include_router(router)
-    app.include_router(api)
-    app.include_router(health_router)
+        app.include_router(router)
 
     install_error_handlers(app)
     install_openapi(app)

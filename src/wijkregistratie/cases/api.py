@@ -20,11 +20,11 @@ from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
 from wijkregistratie.core.identifiers import Vault
-from wijkregistratie.core.openapi import errors
+from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.security import Reader, Writer
 
-router = APIRouter(prefix="/cases", tags=["Cases"])
+router = APIRouter(prefix=f"{API_PREFIX}/cases", tags=["Cases"])
 CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
 InvolvementId = Annotated[uuid.UUID, Path(alias="involvementId", description="The involvement's id.")]
 WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
@@ -100,8 +100,8 @@ async def close_case(
     principal: Writer,
     case_id: CaseId,
     body: CaseClose,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> CaseSummary:
     case = await service.close_case(session, principal, case_id, body, if_match)
     response.headers["ETag"] = etag(case.version)
@@ -133,8 +133,8 @@ async def assign_lead_professional(
     principal: Writer,
     case_id: CaseId,
     body: LeadAssign,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> LeadPeriod:
     period, version = await service.assign_lead(session, principal, case_id, body, if_match)
     response.headers["ETag"] = etag(version)
@@ -180,8 +180,8 @@ async def update_involvement(
     case_id: CaseId,
     involvement_id: InvolvementId,
     body: InvolvementUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> InvolvementRead:
     involvement = await service.update_involvement(session, principal, case_id, involvement_id, body, if_match)
     response.headers["ETag"] = etag(involvement.version)

@@ -267,10 +267,10 @@ async def assign_lead(
 ) -> tuple[LeadPeriod, int]:
     """Assign the first lead, or hand over; the history of who led when is kept."""
     case = await visible_case(session, principal, case_id)
-    await require_case_permission(session, principal, case, CaseAction.assign_lead)
-    check_if_match(if_match, case.version)
     if case.status == CaseStatus.closed:
         raise Conflict("The case is closed; it has no lead professional any more.")
+    await require_case_permission(session, principal, case, CaseAction.assign_lead)
+    check_if_match(if_match, case.version)
     professional = await session.get(Professional, data.professional_id)
     if professional is None or not await is_team_member(session, professional.id, case.team_id):
         raise InvalidInput.field("professionalId", "not a professional of the case's team")
@@ -324,10 +324,10 @@ async def close_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: CaseClose, if_match: str | None
 ) -> CaseSummary:
     case = await visible_case(session, principal, case_id)
-    await require_case_permission(session, principal, case, CaseAction.close)
-    check_if_match(if_match, case.version)
     if case.status == CaseStatus.closed:
         raise Conflict("The case is already closed.")
+    await require_case_permission(session, principal, case, CaseAction.close)
+    check_if_match(if_match, case.version)
     now = utcnow()
     lead = await current_lead(session, case.id)
     if lead:

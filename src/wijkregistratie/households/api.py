@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Query
 
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.identifiers import POSTCODE_PATTERN, Vault, normalise_postcode
-from wijkregistratie.core.openapi import errors
+from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.households import service
@@ -17,7 +17,7 @@ from wijkregistratie.households.schemas import (
     MemberRead,
 )
 
-router = APIRouter(prefix="/households", tags=["Households"])
+router = APIRouter(prefix=f"{API_PREFIX}/households", tags=["Households"])
 HouseholdId = Annotated[uuid.UUID, Path(alias="householdId", description="The household's id.")]
 
 

@@ -5,12 +5,12 @@ from fastapi import APIRouter, Path, Response
 
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
-from wijkregistratie.core.openapi import errors
+from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.plans import service
 from wijkregistratie.plans.schemas import PlanContent, PlanRead, PlanVersionSummary
 
-router = APIRouter(prefix="/cases/{caseId}/plan", tags=["Plans"])
+router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/plan", tags=["Plans"])
 CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
 WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 
@@ -41,8 +41,8 @@ async def save_plan(
     principal: Writer,
     case_id: CaseId,
     body: PlanContent,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> PlanRead:
     plan = await service.save_plan(session, principal, case_id, body, if_match)
     response.headers["ETag"] = etag(plan.version)

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Path, Query
 from wijkregistratie.core.codes import SignalStatus
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.identifiers import Vault
-from wijkregistratie.core.openapi import errors
+from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.signals import service
 from wijkregistratie.signals.schemas import SignalCreate, SignalPage, SignalRead, SignalRegistered
 
-router = APIRouter(prefix="/signals", tags=["Signals"])
+router = APIRouter(prefix=f"{API_PREFIX}/signals", tags=["Signals"])
 SignalId = Annotated[uuid.UUID, Path(alias="signalId", description="The signal's id.")]
 
 

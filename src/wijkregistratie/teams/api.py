@@ -4,13 +4,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.openapi import errors
+from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.security import Admin, Authenticated
 from wijkregistratie.teams import service
 from wijkregistratie.teams.schemas import TeamCreate, TeamPage, TeamRead
 
-router = APIRouter(prefix="/teams", tags=["Teams"])
+router = APIRouter(prefix=f"{API_PREFIX}/teams", tags=["Teams"])
 TeamId = Annotated[uuid.UUID, Path(alias="teamId", description="The team's id.")]
 
 

@@ -1,0 +1,143 @@
+"""Need to know, route by route: whoever may not see a resource gets 404, and nothing changes.
+
+The route table is walked, so a new route that takes an id fails this test until it is added here.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import Caller, Story, World, new_member
+from wijkregistratie.main import create_app
+
+PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
+
+# (method, route template) -> how to call it for the story's case; the body and headers must be such that an
+# involved organisation would succeed, so a refusal can only come from need-to-know.
+Call = Callable[[Story, dict[str, Any]], tuple[str, dict[str, Any]]]
+RECORD_ROUTES: dict[tuple[str, str], Call] = {
+    ("GET", "/v1/signals/{signalId}"): lambda s, x: (f"/v1/signals/{s.signal['id']}", {}),
+    ("GET", "/v1/cases/{caseId}"): lambda s, x: (f"/v1/cases/{s.case['id']}", {}),
+    ("POST", "/v1/cases/{caseId}/close"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/close",
+        {"json": {"reason": "goal_reached"}, "headers": {"If-Match": s.etag}},
+    ),
+    ("GET", "/v1/cases/{caseId}/lead-professional"): lambda s, x: (f"/v1/cases/{s.case['id']}/lead-professional", {}),
+    ("PUT", "/v1/cases/{caseId}/lead-professional"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/lead-professional",
+        {"json": {"professionalId": x["debt_professional"]}, "headers": {"If-Match": s.etag}},
+    ),
+    ("GET", "/v1/cases/{caseId}/involvements"): lambda s, x: (f"/v1/cases/{s.case['id']}/involvements", {}),
+    ("POST", "/v1/cases/{caseId}/involvements"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/involvements",
+        {"json": {"organisationId": x["debt"], "role": "consulted", "basis": "consent", "basisReference": "x"}},
+    ),
+    ("PATCH", "/v1/cases/{caseId}/involvements/{involvementId}"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/involvements/{x['involvement']}",
+        {"json": {"role": "consulted"}, "headers": {"If-Match": '"1"'}},
+    ),
+    ("GET", "/v1/cases/{caseId}/plan"): lambda s, x: (f"/v1/cases/{s.case['id']}/plan", {}),
+    ("PUT", "/v1/cases/{caseId}/plan"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/plan",
+        {"json": PLAN, "headers": {"If-Match": '"1"'}},
+    ),
+    ("GET", "/v1/cases/{caseId}/plan/versions"): lambda s, x: (f"/v1/cases/{s.case['id']}/plan/versions", {}),
+    ("GET", "/v1/cases/{caseId}/plan/versions/{version}"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/plan/versions/1",
+        {},
+    ),
+    ("GET", "/v1/households/{householdId}"): lambda s, x: (f"/v1/households/{s.signal['householdId']}", {}),
+    ("GET", "/v1/households/{householdId}/members"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}/members",
+        {},
+    ),
+    ("POST", "/v1/households/{householdId}/members"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}/members",
+        {"json": new_member(givenNames="Indringer")},
+    ),
+}
+# The address book of the teams: who works where and whom to call. Not personal data of households,
+# readable by every authenticated client on purpose.
+DIRECTORY_ROUTES = {
+    ("GET", "/v1/organisations/{organisationId}"),
+    ("GET", "/v1/teams/{teamId}"),
+    ("GET", "/v1/professionals/{professionalId}"),
+}
+
+
+def _routes_with_ids() -> set[tuple[str, str]]:
+    """Every operation of the application whose path takes an id, from its OpenAPI document."""
+    paths = create_app().openapi()["paths"]
+    return {(method.upper(), f"/v1{path}") for path, item in paths.items() if "{" in path for method in item}
+
+
+def test_every_route_with_an_id_has_a_need_to_know_test() -> None:
+    covered = set(RECORD_ROUTES) | DIRECTORY_ROUTES
+    assert _routes_with_ids() == covered
+
+
+@pytest.fixture
+def context(world: World, story: Story) -> dict[str, Any]:
+    """A plan and a second involvement, so every route has something to find."""
+    assert world.ggz.put(f"/v1/cases/{story.case['id']}/plan", json=PLAN).status_code == 200
+    involvements = world.ggz.get(f"/v1/cases/{story.case['id']}/involvements").json()
+    social = next(i for i in involvements if i["organisationId"] == str(world.orgs["social"]))
+    return {
+        "debt": str(world.orgs["debt"]),
+        "debt_professional": world.professionals["debt"]["id"],
+        "involvement": social["id"],
+    }
+
+
+def _snapshot(world: World, story: Story) -> dict[str, Any]:
+    case = world.coordinator.get(f"/v1/cases/{story.case['id']}").json()
+    signal = world.coordinator.get(f"/v1/signals/{story.signal['id']}").json()
+    return {"case": case, "signal": signal}
+
+
+@pytest.mark.parametrize("route", sorted(RECORD_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_outsiders_get_404_and_change_nothing(
+    world: World, story: Story, context: dict[str, Any], route: tuple[str, str]
+) -> None:
+    before = _snapshot(world, story)
+    path, options = RECORD_ROUTES[route](story, context)
+    outsiders: list[Caller] = [world.outsider, world.other_coordinator]
+    if route != ("GET", "/v1/signals/{signalId}") and not route[1].startswith("/v1/households"):
+        outsiders.append(world.housing)  # it signalled the household but is not involved in the case
+    for caller in outsiders:
+        response = caller.request(route[0], path, **options)
+        assert response.status_code == 404, (caller.client_id, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    refused = world.municipality.request(route[0], path, **options)
+    assert refused.status_code == 403
+    assert _snapshot(world, story) == before
+
+
+@pytest.mark.parametrize("route", sorted(RECORD_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_those_who_need_to_know_get_through(
+    world: World, story: Story, context: dict[str, Any], route: tuple[str, str]
+) -> None:
+    path, options = RECORD_ROUTES[route](story, context)
+    caller = world.coordinator if route[1].startswith("/v1/signals") else world.ggz
+    if route == ("PATCH", "/v1/cases/{caseId}/involvements/{involvementId}"):
+        caller = world.coordinator  # the coordinator may change another organisation's involvement
+    response = caller.request(route[0], path, **options)
+    assert response.status_code in (200, 201), response.text
+
+
+def test_lists_show_outsiders_nothing(world: World, story: Story) -> None:
+    for caller in (world.outsider, world.other_coordinator):
+        for path in ("/v1/cases", "/v1/signals", "/v1/households"):
+            listed = caller.get(path, params={"limit": 100}).json()["items"]
+            assert story.case["id"] not in str(listed) and story.signal["householdId"] not in str(listed)
+    assert world.municipality.get("/v1/cases").status_code == 403
+
+
+def test_the_directory_is_readable_by_every_client(world: World) -> None:
+    for caller in (world.outsider, world.municipality):
+        assert caller.get(f"/v1/teams/{world.team['id']}").status_code == 200
+        assert caller.get(f"/v1/organisations/{world.orgs['ggz']}").status_code == 200
+    assert world.outsider.get(f"/v1/professionals/{world.professionals['ggz']['id']}").status_code == 200
+    # Professionals are people: the figures-only client does not see them.
+    assert world.municipality.get(f"/v1/professionals/{world.professionals['ggz']['id']}").status_code == 403

@@ -1,0 +1,73 @@
+"""The contract: the committed OpenAPI document is the code's, complete for every operation."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wijkregistratie.main import create_app
+
+COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+METHODS = {"get", "put", "post", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return create_app().openapi()
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def test_the_committed_document_is_the_codes(document: dict[str, Any]) -> None:
+    committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    assert committed == document, "openapi/openapi.json is stale: run `make openapi` and commit it"
+
+
+def test_the_document_names_version_servers_and_contact(document: dict[str, Any]) -> None:
+    assert document["info"]["version"] == "1.0.0"
+    assert document["servers"][0]["url"] == "/v1"
+    assert {"name", "url", "email"} <= set(document["info"]["contact"])
+
+
+def test_every_operation_is_documented_with_its_errors(document: dict[str, Any]) -> None:
+    for method, path, operation in _operations(document):
+        where = f"{method.upper()} {path}"
+        assert operation.get("summary") and operation.get("description"), where
+        responses = operation["responses"]
+        assert "422" not in responses, where
+        assert "500" in responses, where
+        if operation.get("parameters") or "requestBody" in operation:
+            assert "400" in responses, where
+        for status, response in responses.items():
+            if status.startswith(("4", "5")):
+                content = response["content"]
+                assert list(content) == ["application/problem+json"], where
+                assert content["application/problem+json"]["example"]["status"] == int(status), where
+            else:
+                assert "API-Version" in response["headers"], where
+
+
+def test_every_request_body_has_an_example(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for method, path, operation in _operations(document):
+        if "requestBody" not in operation:
+            continue
+        content = operation["requestBody"]["content"]
+        schema = next(iter(content.values()))["schema"]
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        assert schemas[name].get("examples"), f"{method.upper()} {path}: {name} has no example"
+
+
+def test_a_bsn_never_travels_in_a_url(document: dict[str, Any]) -> None:
+    for _method, path, operation in _operations(document):
+        assert "bsn" not in path.lower()
+        for parameter in operation.get("parameters", []):
+            assert "bsn" not in parameter["name"].lower(), path
