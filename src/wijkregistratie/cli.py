@@ -26,6 +26,7 @@ def _serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         proxy_headers=True,
         server_header=False,
+        access_log=False,  # ours names route templates only; uvicorn's would log paths and queries
         log_level="info",
     )
 

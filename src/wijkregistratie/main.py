@@ -94,5 +94,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.add_middleware(HardeningMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
-    logging.getLogger("wijkregistratie").setLevel(logging.INFO)
+    _configure_logging()
     return app
+
+
+def _configure_logging() -> None:
+    logger = logging.getLogger("wijkregistratie")
+    logger.setLevel(logging.INFO)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)

@@ -35,11 +35,12 @@ from wijkregistratie.core.need_to_know import (
 )
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
+from wijkregistratie.households.models import Household
 from wijkregistratie.households.service import household_read
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.plans.service import current_plan, plan_read
 from wijkregistratie.professionals.models import Professional
-from wijkregistratie.professionals.service import contact_of, is_team_member
+from wijkregistratie.professionals.service import contact, contact_of, is_team_member
 from wijkregistratie.signals.models import Signal
 from wijkregistratie.signals.schemas import AlreadyKnown, InvolvedOrganisation, SignalRead
 from wijkregistratie.teams.models import Team
@@ -215,9 +216,17 @@ async def list_cases(
 async def get_case_record(
     session: AsyncSession, vault: BsnVault, principal: Principal, case_id: uuid.UUID
 ) -> CaseRecord:
-    case = await visible_case(session, principal, case_id)
-    household = await visible_household(session, principal, case.household_id)
-    team = await session.get(Team, case.team_id)
+    # One query for the case, its household and its team; whoever sees a case sees its household.
+    statement = (
+        select(Case, Household, Team)
+        .join(Household, col(Household.id) == Case.household_id)
+        .join(Team, col(Team.id) == Case.team_id)
+        .where(Case.id == case_id, cases_visible_to(principal))
+    )
+    found = (await session.exec(statement)).first()
+    if found is None:
+        raise NotFound("No case with this id exists, or you may not see it.")
+    case, household, team = found
     periods = await _lead_history(session, case.id)
     plan = await current_plan(session, case.id)
     signals = (
@@ -226,7 +235,7 @@ async def get_case_record(
     return CaseRecord.model_validate(
         case.model_dump()
         | {
-            "team_name": team.name if team else "",
+            "team_name": team.name,
             "household": await household_read(session, vault, principal, household),
             "lead_professional": next((p.professional for p in periods if p.ended_at is None), None),
             "lead_history": periods,
@@ -239,17 +248,15 @@ async def get_case_record(
 
 async def _lead_history(session: AsyncSession, case_id: uuid.UUID) -> list[LeadPeriod]:
     statement = (
-        select(LeadAssignment)
+        select(LeadAssignment, Professional, Organisation)
+        .join(Professional, col(Professional.id) == LeadAssignment.professional_id)
+        .join(Organisation, col(Organisation.id) == LeadAssignment.organisation_id)
         .where(LeadAssignment.case_id == case_id)
         .order_by(col(LeadAssignment.started_at), col(LeadAssignment.id))
     )
     return [
-        LeadPeriod(
-            professional=await contact_of(session, a.professional_id),
-            started_at=a.started_at,
-            ended_at=a.ended_at,
-        )
-        for a in (await session.exec(statement)).all()
+        LeadPeriod(professional=contact(professional, organisation), started_at=a.started_at, ended_at=a.ended_at)
+        for a, professional, organisation in (await session.exec(statement)).all()
     ]
 
 

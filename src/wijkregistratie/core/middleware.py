@@ -4,6 +4,7 @@ Written as plain ASGI so streaming bodies are counted as they arrive and nothing
 """
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -111,7 +112,16 @@ class HardeningMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+access_log = logging.getLogger("wijkregistratie.access")
+
+
 class MetricsMiddleware:
+    """Counts and times every request, and writes the access log line.
+
+    Both name the route template, never the concrete path or query: those can carry an address or a
+    partner's client number, which do not belong in logs or metrics.
+    """
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -132,5 +142,7 @@ class MetricsMiddleware:
         finally:
             route = route_template(scope)
             method = scope["method"]
+            elapsed = time.perf_counter() - started
             REQUESTS.labels(method, route, str(status["code"])).inc()
-            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            LATENCY.labels(method, route).observe(elapsed)
+            access_log.info("%s %s %s %.1fms", method, route, status["code"], elapsed * 1000)

@@ -29,15 +29,24 @@ class CaseAction(StrEnum):
     close = "close"
 
 
-def current_involvement_case_ids(organisation_id: uuid.UUID) -> SelectOfScalar[uuid.UUID]:
-    return select(Involvement.case_id).where(
-        Involvement.organisation_id == organisation_id,
-        or_(col(Involvement.until).is_(None), col(Involvement.until) >= date.today()),
+# The conditions are correlated EXISTS rather than IN (subquery): beside an OR, PostgreSQL can then look
+# each candidate up in an index instead of materialising every case an organisation was ever involved in.
+
+
+def _involved(organisation_id: uuid.UUID) -> ColumnElement[bool]:
+    return (
+        select(Involvement.id)
+        .where(
+            Involvement.case_id == Case.id,
+            Involvement.organisation_id == organisation_id,
+            or_(col(Involvement.until).is_(None), col(Involvement.until) >= date.today()),
+        )
+        .exists()
     )
 
 
 def cases_visible_to(principal: Principal) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [col(Case.id).in_(current_involvement_case_ids(principal.organisation_id))]
+    conditions: list[ColumnElement[bool]] = [_involved(principal.organisation_id)]
     if principal.coordinated_team_ids:
         conditions.append(col(Case.team_id).in_(principal.coordinated_team_ids))
     return or_(*conditions)
@@ -52,8 +61,8 @@ def signals_visible_to(principal: Principal) -> ColumnElement[bool]:
 
 def households_visible_to(principal: Principal) -> ColumnElement[bool]:
     return or_(
-        col(Household.id).in_(select(Case.household_id).where(cases_visible_to(principal))),
-        col(Household.id).in_(select(Signal.household_id).where(signals_visible_to(principal))),
+        select(Case.id).where(Case.household_id == Household.id, cases_visible_to(principal)).exists(),
+        select(Signal.id).where(Signal.household_id == Household.id, signals_visible_to(principal)).exists(),
     )
 
 

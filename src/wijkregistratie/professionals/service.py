@@ -79,14 +79,17 @@ async def list_professionals(
 
 
 async def contact_of(session: AsyncSession, professional_id: uuid.UUID) -> ProfessionalContact:
-    row = (
+    professional, organisation = (
         await session.exec(
             select(Professional, Organisation)
             .join(Organisation, col(Organisation.id) == Professional.organisation_id)
             .where(Professional.id == professional_id)
         )
     ).one()
-    professional, organisation = row
+    return contact(professional, organisation)
+
+
+def contact(professional: Professional, organisation: Organisation) -> ProfessionalContact:
     return ProfessionalContact(
         professional_id=professional.id,
         name=professional.name,
