@@ -248,3 +248,15 @@ def test_case_lists_page_deterministically(world: World) -> None:
     everything = world.coordinator.get("/v1/cases", params={"limit": 100}).json()["items"]
     if len(everything) < 100:
         assert seen == [c["id"] for c in everything]
+
+
+def test_an_involvement_always_has_a_role(world: World, story: Story) -> None:
+    involvements = world.coordinator.get(f"/v1/cases/{story.case['id']}/involvements").json()
+    social = next(i for i in involvements if i["organisationId"] == str(world.orgs["social"]))
+    response = world.coordinator.patch(
+        f"/v1/cases/{story.case['id']}/involvements/{social['id']}",
+        json={"role": None},
+        headers={"If-Match": f'"{social["version"]}"'},
+    )
+    assert response.status_code == 400
+    assert response.json()["invalidParams"][0]["name"] == "role"

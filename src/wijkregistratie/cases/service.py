@@ -419,6 +419,8 @@ async def update_involvement(
         raise Forbidden("Only the organisation itself or the team's coordinator may change an involvement.")
     check_if_match(if_match, involvement.version)
     changes = data.model_dump(exclude_unset=True)
+    if "role" in changes and changes["role"] is None:
+        raise InvalidInput.field("role", "an involvement always has a role")
     if "own_reference" in changes and not own:
         raise InvalidInput.field("ownReference", "an organisation sets only its own reference")
     leads = involvement.role == InvolvementRole.lead
