@@ -4,11 +4,12 @@ The route table is walked, so a new route that takes an id fails this test until
 """
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 
-from tests.conftest import Caller, Story, World, new_member
+from tests.conftest import Caller, Story, World, new_member, register_signal
 from wijkregistratie.main import create_app
 
 PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
@@ -57,13 +58,97 @@ RECORD_ROUTES: dict[tuple[str, str], Call] = {
         {"json": new_member(givenNames="Indringer")},
     ),
 }
-# The address book of the teams: who works where and whom to call. Not personal data of households,
-# readable by every authenticated client on purpose.
+RECORD_ROUTES |= {
+    ("GET", "/v1/signals/{signalId}/triage-actions"): lambda s, x: (
+        f"/v1/signals/{x['open_signal']}/triage-actions",
+        {},
+    ),
+    ("GET", "/v1/signals/{signalId}/suggested-professionals"): lambda s, x: (
+        f"/v1/signals/{x['open_signal']}/suggested-professionals",
+        {},
+    ),
+    ("POST", "/v1/signals/{signalId}/claim"): lambda s, x: (
+        f"/v1/signals/{x['open_signal']}/claim",
+        {"json": {"professionalIds": [x["ggz_professional"]]}},
+    ),
+    ("POST", "/v1/signals/{signalId}/first-contact"): lambda s, x: (
+        f"/v1/signals/{x['open_signal']}/first-contact",
+        {"json": {"contactedOn": x["today"]}},
+    ),
+    ("POST", "/v1/signals/{signalId}/accept"): lambda s, x: (f"/v1/signals/{x['open_signal']}/accept", {"json": {}}),
+    ("POST", "/v1/signals/{signalId}/decline"): lambda s, x: (
+        f"/v1/signals/{x['open_signal']}/decline",
+        {"json": {"reason": "Dubbel gemeld."}},
+    ),
+    ("POST", "/v1/signals/{signalId}/forward"): lambda s, x: (
+        f"/v1/signals/{x['open_signal']}/forward",
+        {"json": {"organisationId": x["debt"], "reason": "Alleen een geldvraag."}},
+    ),
+    ("POST", "/v1/matches/{matchId}/contact"): lambda s, x: (f"/v1/matches/{x['match']}/contact", {}),
+    ("POST", "/v1/cases/{caseId}/assessments"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/assessments",
+        {"json": ASSESSMENT},
+    ),
+    ("GET", "/v1/cases/{caseId}/assessments"): lambda s, x: (f"/v1/cases/{s.case['id']}/assessments", {}),
+    ("GET", "/v1/cases/{caseId}/assessments/trend"): lambda s, x: (f"/v1/cases/{s.case['id']}/assessments/trend", {}),
+    ("POST", "/v1/cases/{caseId}/journal"): lambda s, x: (f"/v1/cases/{s.case['id']}/journal", {"json": JOURNAL}),
+    ("GET", "/v1/cases/{caseId}/journal"): lambda s, x: (f"/v1/cases/{s.case['id']}/journal", {}),
+    ("POST", "/v1/cases/{caseId}/referrals"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/referrals",
+        {"json": {"organisationId": x["debt"], "reason": "Schulden", "basis": "consent", "basisReference": "x"}},
+    ),
+    ("GET", "/v1/cases/{caseId}/referrals"): lambda s, x: (f"/v1/cases/{s.case['id']}/referrals", {}),
+    ("GET", "/v1/referrals/{referralId}"): lambda s, x: (f"/v1/referrals/{x['referral']}", {}),
+    ("POST", "/v1/referrals/{referralId}/status"): lambda s, x: (
+        f"/v1/referrals/{x['referral']}/status",
+        {"json": {"status": "cancelled", "reason": "Niet meer nodig."}},
+    ),
+    ("POST", "/v1/households/{householdId}/consents"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}/consents",
+        {"json": {"memberId": x["member"], "organisationId": x["debt"], "purpose": "x", "givenOn": x["today"]}},
+    ),
+    ("GET", "/v1/households/{householdId}/consents"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}/consents",
+        {},
+    ),
+    ("POST", "/v1/households/{householdId}/consents/{consentId}/withdraw"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}/consents/{x['consent']}/withdraw",
+        {"json": {"withdrawnOn": x["today"]}},
+    ),
+    ("POST", "/v1/cases/{caseId}/attachments"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/attachments",
+        {"files": {"file": ("notitie.txt", b"Afspraken van het huisbezoek.", "text/plain")}},
+    ),
+    ("GET", "/v1/cases/{caseId}/attachments"): lambda s, x: (f"/v1/cases/{s.case['id']}/attachments", {}),
+    ("GET", "/v1/cases/{caseId}/attachments/{attachmentId}/content"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/attachments/{x['attachment']}/content",
+        {},
+    ),
+}
+# Signal triage is the coordinator's work: whoever else sees the signal gets 403, not 404.
+COORDINATOR_ONLY = {
+    route
+    for route in RECORD_ROUTES
+    if route[1].startswith("/v1/signals/{signalId}/") and route[1] != "/v1/signals/{signalId}/triage-actions"
+}
+# The address book and the service directory: who works where, whom to call, what is offered. Not personal
+# data of households, readable by every authenticated client on purpose; editing is tested in their own tests.
 DIRECTORY_ROUTES = {
     ("GET", "/v1/organisations/{organisationId}"),
     ("GET", "/v1/teams/{teamId}"),
     ("GET", "/v1/professionals/{professionalId}"),
+    ("GET", "/v1/services/{serviceId}"),
+    ("PUT", "/v1/services/{serviceId}"),
+    ("GET", "/v1/teams/{teamId}/triage-queue"),
 }
+ASSESSMENT = {
+    "instrument": "zrm",
+    "instrumentVersion": "2017",
+    "kind": "measured",
+    "assessedOn": "2026-03-10",
+    "scores": [{"domain": "finances", "score": 2}],
+}
+JOURNAL = {"kind": "phone", "occurredAt": "2026-03-05T10:00:00+01:00", "text": "Gebeld.", "visibility": "all_involved"}
 
 
 def _routes_with_ids() -> set[tuple[str, str]]:
@@ -79,14 +164,43 @@ def test_every_route_with_an_id_has_a_need_to_know_test() -> None:
 
 @pytest.fixture
 def context(world: World, story: Story) -> dict[str, Any]:
-    """A plan and a second involvement, so every route has something to find."""
-    assert world.ggz.put(f"/v1/cases/{story.case['id']}/plan", json=PLAN).status_code == 200
-    involvements = world.ggz.get(f"/v1/cases/{story.case['id']}/involvements").json()
+    """Something behind every route: a plan, a match, a referral, a consent, an attachment, an open signal."""
+    case = f"/v1/cases/{story.case['id']}"
+    assert world.ggz.put(f"{case}/plan", json=PLAN).status_code == 200
+    involvements = world.ggz.get(f"{case}/involvements").json()
     social = next(i for i in involvements if i["organisationId"] == str(world.orgs["social"]))
+    register_signal(world.debt, world, household={"address": story.address_reference()}, source="team_organisation")
+    matches = world.ggz.get("/v1/matches", params={"householdId": story.signal["householdId"]}).json()["items"]
+    match = next(m for m in matches if m["counterpart"]["organisationId"] == str(world.orgs["ggz"]))
+    referral = world.ggz.post(
+        f"{case}/referrals",
+        json={
+            "organisationId": str(world.orgs["debt"]),
+            "reason": "Schulden",
+            "basis": "consent",
+            "basisReference": "x",
+        },
+    ).json()
+    member = world.ggz.get(f"/v1/households/{story.signal['householdId']}").json()["members"][0]["id"]
+    today = date.today().isoformat()
+    consent = world.ggz.post(
+        f"/v1/households/{story.signal['householdId']}/consents",
+        json={"memberId": member, "organisationId": str(world.orgs["debt"]), "purpose": "x", "givenOn": today},
+    ).json()
+    attachment = world.ggz.post(f"{case}/attachments", files={"file": ("a.txt", b"Verslag.", "text/plain")}).json()
+    open_signal = register_signal(world.housing, world)
     return {
         "debt": str(world.orgs["debt"]),
         "debt_professional": world.professionals["debt"]["id"],
+        "ggz_professional": world.professionals["ggz"]["id"],
         "involvement": social["id"],
+        "match": match["id"],
+        "referral": referral["id"],
+        "member": member,
+        "consent": consent["id"],
+        "attachment": attachment["id"],
+        "open_signal": open_signal["id"],
+        "today": today,
     }
 
 
@@ -103,7 +217,7 @@ def test_outsiders_get_404_and_change_nothing(
     before = _snapshot(world, story)
     path, options = RECORD_ROUTES[route](story, context)
     outsiders: list[Caller] = [world.outsider, world.other_coordinator]
-    if route != ("GET", "/v1/signals/{signalId}") and not route[1].startswith("/v1/households"):
+    if not route[1].startswith(("/v1/signals", "/v1/households")):
         outsiders.append(world.housing)  # it signalled the household but is not involved in the case
     for caller in outsiders:
         response = caller.request(route[0], path, **options)
@@ -111,6 +225,9 @@ def test_outsiders_get_404_and_change_nothing(
         assert response.headers["content-type"] == "application/problem+json"
     refused = world.municipality.request(route[0], path, **options)
     assert refused.status_code == 403
+    if route in COORDINATOR_ONLY:
+        # The reporter sees its signal, so it may learn the action exists, but not take it.
+        assert world.housing.request(route[0], path, **options).status_code == 403
     assert _snapshot(world, story) == before
 
 

@@ -2,11 +2,18 @@
 
 
 def import_all_models() -> None:
+    from wijkregistratie.assessments import models as _assessments  # noqa: F401
+    from wijkregistratie.attachments import models as _attachments  # noqa: F401
     from wijkregistratie.auth import models as _auth  # noqa: F401
     from wijkregistratie.cases import models as _cases  # noqa: F401
+    from wijkregistratie.consents import models as _consents  # noqa: F401
     from wijkregistratie.households import models as _households  # noqa: F401
+    from wijkregistratie.journal import models as _journal  # noqa: F401
+    from wijkregistratie.matches import models as _matches  # noqa: F401
     from wijkregistratie.organisations import models as _organisations  # noqa: F401
     from wijkregistratie.plans import models as _plans  # noqa: F401
     from wijkregistratie.professionals import models as _professionals  # noqa: F401
+    from wijkregistratie.referrals import models as _referrals  # noqa: F401
+    from wijkregistratie.services import models as _services  # noqa: F401
     from wijkregistratie.signals import models as _signals  # noqa: F401
     from wijkregistratie.teams import models as _teams  # noqa: F401

@@ -7,8 +7,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from wijkregistratie import API_VERSION
+from wijkregistratie.assessments.api import router as assessments_router
+from wijkregistratie.attachments.api import router as attachments_router
 from wijkregistratie.auth.api import router as auth_router
 from wijkregistratie.cases.api import router as cases_router
+from wijkregistratie.consents.api import router as consents_router
 from wijkregistratie.core.database import create_engine, create_sessionmaker
 from wijkregistratie.core.errors import install_error_handlers
 from wijkregistratie.core.health import router as health_router
@@ -16,10 +19,15 @@ from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.middleware import HardeningMiddleware, MetricsMiddleware
 from wijkregistratie.core.openapi import install_openapi
 from wijkregistratie.core.settings import Settings, get_settings
+from wijkregistratie.db_models import import_all_models
 from wijkregistratie.households.api import router as households_router
+from wijkregistratie.journal.api import router as journal_router
+from wijkregistratie.matches.api import router as matches_router
 from wijkregistratie.organisations.api import router as organisations_router
 from wijkregistratie.plans.api import router as plans_router
 from wijkregistratie.professionals.api import router as professionals_router
+from wijkregistratie.referrals.api import router as referrals_router
+from wijkregistratie.services.api import router as services_router
 from wijkregistratie.signals.api import router as signals_router
 from wijkregistratie.teams.api import router as teams_router
 
@@ -49,11 +57,19 @@ TAGS = [
     {"name": "Organisations", "description": "The organisations working in neighbourhood teams."},
     {"name": "Teams", "description": "Neighbourhood teams and the areas they serve."},
     {"name": "Professionals", "description": "Professionals, their teams and expertise."},
+    {"name": "Matches", "description": "Organisations around the same household: who to call, never why."},
+    {"name": "Assessments", "description": "Self-sufficiency scores (ZRM) on the domains that matter."},
+    {"name": "Journal", "description": "Contact moments and notes."},
+    {"name": "Referrals", "description": "Referrals to specialist care as a closed loop."},
+    {"name": "Consents", "description": "Members' consents for organisations to take part."},
+    {"name": "Attachments", "description": "Files on a case."},
+    {"name": "Service directory", "description": "The sociale kaart: who offers what, where."},
 ]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    import_all_models()  # every table in the metadata, so foreign keys between domains resolve
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,13 +102,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         organisations_router,
         teams_router,
         professionals_router,
+        matches_router,
+        assessments_router,
+        journal_router,
+        referrals_router,
+        consents_router,
+        attachments_router,
+        services_router,
         health_router,
     ):
         app.include_router(router)
 
     install_error_handlers(app)
     install_openapi(app)
-    app.add_middleware(HardeningMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        HardeningMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_attachment_bytes,
+    )
     app.add_middleware(MetricsMiddleware)
     _configure_logging()
     return app

@@ -35,6 +35,8 @@ class Case(SQLModel, table=True):
     opened_at: datetime = timestamp_field(index=True)
     closed_at: datetime | None = optional_timestamp_field()
     closure_reason: str | None = code_field(default=None)
+    # On closure: did the team handle it, or did it go to specialist (second-line) care?
+    handled_by: str | None = code_field(default=None)
     learning_note: str | None = Field(default=None, sa_type=Text)
     opened_by_organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
     # Bumped on every change of status, team or lead; the ETag of the case.
@@ -79,6 +81,7 @@ class Involvement(SQLModel, table=True):
     basis: str = code_field()
     basis_reference: str = text_field(200)
     own_reference: str | None = text_field(100, default=None)
+    consent_id: uuid.UUID | None = Field(default=None, foreign_key="consents.id")
     since: date
     until: date | None = None
     version: int = 1

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from wijkregistratie.core.codes import CaseStatus, ClosureReason, InvolvementRole, LawfulBasis
+from wijkregistratie.core.codes import CaseStatus, ClosureReason, HandledBy, InvolvementRole, LawfulBasis
 from wijkregistratie.core.pagination import Page
 from wijkregistratie.core.schemas import ApiModel
 from wijkregistratie.households.schemas import HouseholdRead
@@ -82,6 +82,7 @@ class CaseSummary(ApiModel):
     opened_at: datetime
     closed_at: datetime | None = None
     closure_reason: ClosureReason | None = None
+    handled_by: HandledBy | None = None
     version: int = Field(ge=1, description="The case's version; its ETag.")
 
 
@@ -116,6 +117,9 @@ class InvolvementCreate(ApiModel):
         min_length=1,
         max_length=100,
         description="Only an organisation's own reference, set by itself.",
+    )
+    consent_id: uuid.UUID | None = Field(
+        default=None, description="With basis `consent`: the household member's consent it rests on."
     )
     since: date | None = Field(default=None, description="Defaults to today.")
 
@@ -161,6 +165,8 @@ class InvolvementRead(ApiModel):
     own_reference: str | None = Field(
         default=None, max_length=100, description="Shown to the organisation it belongs to only."
     )
+    consent_id: uuid.UUID | None = None
+    consent_active: bool | None = Field(default=None, description="Whether the consent is in force today.")
     since: date
     until: date | None = None
     version: int = Field(ge=1)
@@ -194,6 +200,11 @@ class CaseClose(ApiModel):
     )
 
     reason: ClosureReason
+    handled_by: HandledBy | None = Field(
+        default=None,
+        description="Whether the team handled it or it went to specialist care; by default specialist care when "
+        "the reason is `referred_to_specialist_care`, else the team.",
+    )
     learning_note: str | None = Field(
         default=None, max_length=4000, description="What worked, the obstacles, and how they were solved."
     )

@@ -20,7 +20,17 @@ from wijkregistratie.cases.schemas import (
     LeadAssign,
     LeadPeriod,
 )
-from wijkregistratie.core.codes import CaseStatus, InvolvementRole, SignalStatus
+from wijkregistratie.consents.models import Consent
+from wijkregistratie.consents.service import consent_for_involvement, is_active
+from wijkregistratie.core.codes import (
+    CaseStatus,
+    ClosureReason,
+    HandledBy,
+    InvolvementRole,
+    LawfulBasis,
+    MatchTrigger,
+    SignalStatus,
+)
 from wijkregistratie.core.database import utcnow
 from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
@@ -37,12 +47,14 @@ from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.households.models import Household
 from wijkregistratie.households.service import household_read
+from wijkregistratie.matches.service import record_matches
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.plans.service import current_plan, plan_read
 from wijkregistratie.professionals.models import Professional
 from wijkregistratie.professionals.service import contact, contact_of, is_team_member
 from wijkregistratie.signals.models import Signal
-from wijkregistratie.signals.schemas import AlreadyKnown, InvolvedOrganisation, SignalRead
+from wijkregistratie.signals.queries import signal_reads
+from wijkregistratie.signals.schemas import AlreadyKnown, InvolvedOrganisation
 from wijkregistratie.teams.models import Team
 from wijkregistratie.teams.service import team_for_area
 
@@ -110,7 +122,7 @@ async def open_case(session: AsyncSession, principal: Principal, data: CaseOpen)
     for signal in signals:
         signal.status = SignalStatus.accepted
         signal.case_id = case.id
-    await _involve(
+    await involve(
         session,
         case,
         principal.organisation_id,
@@ -157,7 +169,7 @@ async def _team_for_case(
     return team
 
 
-async def _involve(
+async def involve(
     session: AsyncSession,
     case: Case,
     organisation_id: uuid.UUID,
@@ -166,6 +178,7 @@ async def _involve(
     basis_reference: str,
     own_reference: str | None,
     since: date | None = None,
+    consent_id: uuid.UUID | None = None,
 ) -> Involvement:
     involvement = Involvement(
         case_id=case.id,
@@ -174,6 +187,7 @@ async def _involve(
         basis=basis,
         basis_reference=basis_reference,
         own_reference=own_reference,
+        consent_id=consent_id,
         since=since or date.today(),
     )
     session.add(involvement)
@@ -183,6 +197,7 @@ async def _involve(
         raise Conflict(
             "This organisation is already involved in the case, or its own reference already names another case."
         ) from exc
+    await record_matches(session, case, organisation_id, MatchTrigger.involvement)
     return involvement
 
 
@@ -241,7 +256,7 @@ async def get_case_record(
             "lead_history": periods,
             "involvements": await list_involvements(session, principal, case.id, checked=True),
             "plan": plan_read(plan) if plan else None,
-            "signals": [SignalRead.model_validate(s) for s in signals],
+            "signals": await signal_reads(session, signals),
         }
     )
 
@@ -320,7 +335,7 @@ async def _move_lead_role(session: AsyncSession, case: Case, organisation_id: uu
             session.add(involvement)
     mine = next((i for i, _ in involvements if i.organisation_id == organisation_id), None)
     if mine is None:
-        await _involve(session, case, organisation_id, InvolvementRole.lead, data.basis, data.basis_reference, None)
+        await involve(session, case, organisation_id, InvolvementRole.lead, data.basis, data.basis_reference, None)
     elif mine.role != InvolvementRole.lead:
         mine.role = InvolvementRole.lead
         mine.version += 1
@@ -343,6 +358,9 @@ async def close_case(
     case.status = CaseStatus.closed
     case.closed_at = now
     case.closure_reason = data.reason
+    case.handled_by = data.handled_by or (
+        HandledBy.specialist_care if data.reason == ClosureReason.referred_to_specialist_care else HandledBy.team
+    )
     case.learning_note = data.learning_note
     case.version += 1
     session.add(case)
@@ -356,19 +374,27 @@ async def list_involvements(
     if not checked:
         await visible_case(session, principal, case_id)
     statement = (
-        select(Involvement, Organisation)
+        select(Involvement, Organisation, Consent)
         .join(Organisation, col(Organisation.id) == Involvement.organisation_id)
+        .outerjoin(Consent, col(Consent.id) == Involvement.consent_id)
         .where(Involvement.case_id == case_id)
         .order_by(col(Involvement.since), col(Involvement.created_at), col(Involvement.id))
     )
-    return [_involvement_read(i, o, principal) for i, o in (await session.exec(statement)).all()]
+    return [_involvement_read(i, o, principal, c) for i, o, c in (await session.exec(statement)).all()]
 
 
-def _involvement_read(involvement: Involvement, organisation: Organisation, principal: Principal) -> InvolvementRead:
+def _involvement_read(
+    involvement: Involvement, organisation: Organisation, principal: Principal, consent: Consent | None = None
+) -> InvolvementRead:
     # An organisation's own reference is its business: others see that it exists, not its value.
     own_reference = involvement.own_reference if involvement.organisation_id == principal.organisation_id else None
     return InvolvementRead.model_validate(
-        involvement.model_dump() | {"organisation_name": organisation.name, "own_reference": own_reference}
+        involvement.model_dump()
+        | {
+            "organisation_name": organisation.name,
+            "own_reference": own_reference,
+            "consent_active": is_active(consent) if consent else None,
+        }
     )
 
 
@@ -386,7 +412,12 @@ async def add_involvement(
         raise InvalidInput.field("organisationId", "unknown organisation")
     if data.own_reference and data.organisation_id != principal.organisation_id:
         raise InvalidInput.field("ownReference", "an organisation sets only its own reference")
-    involvement = await _involve(
+    consent = None
+    if data.consent_id is not None:
+        if data.basis != LawfulBasis.consent:
+            raise InvalidInput.field("consentId", "only an involvement on the basis of consent names a consent")
+        consent = await consent_for_involvement(session, case.household_id, organisation.id, data.consent_id)
+    involvement = await involve(
         session,
         case,
         organisation.id,
@@ -395,8 +426,9 @@ async def add_involvement(
         data.basis_reference,
         data.own_reference,
         data.since,
+        data.consent_id,
     )
-    return _involvement_read(involvement, organisation, principal)
+    return _involvement_read(involvement, organisation, principal, consent)
 
 
 async def update_involvement(

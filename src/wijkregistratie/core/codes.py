@@ -98,3 +98,57 @@ class MemberRole(StrEnum):
     parent = "parent"
     other_adult = "other_adult"
     other = "other"
+
+
+class HandledBy(StrEnum):
+    team = "team"
+    specialist_care = "specialist_care"
+
+
+class TriageActionKind(StrEnum):
+    claimed = "claimed"
+    first_contact_planned = "first_contact_planned"
+    first_contact_made = "first_contact_made"
+    accepted = "accepted"
+    declined = "declined"
+    forwarded = "forwarded"
+
+
+class MatchTrigger(StrEnum):
+    signal = "signal"
+    involvement = "involvement"
+
+
+class AssessmentKind(StrEnum):
+    measured = "measured"
+    target = "target"
+
+
+class JournalKind(StrEnum):
+    home_visit = "home_visit"
+    phone = "phone"
+    meeting = "meeting"
+    case_discussion = "case_discussion"
+    note = "note"
+
+
+class JournalVisibility(StrEnum):
+    own_organisation = "own_organisation"
+    all_involved = "all_involved"
+
+
+class ReferralStatus(StrEnum):
+    requested = "requested"
+    received = "received"
+    accepted = "accepted"
+    rejected = "rejected"
+    in_progress = "in_progress"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class ReferralOutcome(StrEnum):
+    got_help = "got_help"
+    not_eligible = "not_eligible"
+    no_capacity = "no_capacity"
+    could_not_make_contact = "could_not_make_contact"

@@ -5,6 +5,7 @@ Written as plain ASGI so streaming bodies are counted as they arrive and nothing
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -40,18 +41,26 @@ class _TooLarge(Exception):
     pass
 
 
+# Uploads may be larger than other bodies; the form around the file gets some room of its own.
+UPLOAD_PATH = re.compile(r"^/v1/cases/[^/]+/attachments$")
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
 class HardeningMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes + FORM_OVERHEAD_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]) is not None
+        limit = self.max_upload_bytes if upload else self.max_body_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-            await self._too_large(scope, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._too_large(scope, send, limit)
             return
         received = 0
         started = False
@@ -61,7 +70,7 @@ class HardeningMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -84,15 +93,15 @@ class HardeningMiddleware:
         except _TooLarge:
             if started:
                 raise
-            await self._too_large(scope, send)
+            await self._too_large(scope, send, limit)
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
+    async def _too_large(self, scope: Scope, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "type": PROBLEM_TYPE_PREFIX + "payload-too-large",
                 "title": "Payload too large",
                 "status": 413,
-                "detail": f"The request body is larger than {self.max_body_bytes} bytes.",
+                "detail": f"The request body is larger than {limit} bytes.",
                 "instance": scope["path"],
             }
         ).encode()

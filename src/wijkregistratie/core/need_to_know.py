@@ -17,9 +17,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from wijkregistratie.cases.models import Case, Involvement, LeadAssignment
+from wijkregistratie.core.codes import JournalVisibility
 from wijkregistratie.core.errors import Forbidden, NotFound
 from wijkregistratie.core.security import Principal
 from wijkregistratie.households.models import Household
+from wijkregistratie.journal.models import JournalEntry
+from wijkregistratie.matches.models import Match
+from wijkregistratie.referrals.models import Referral
 from wijkregistratie.signals.models import Signal
 
 
@@ -53,7 +57,11 @@ def cases_visible_to(principal: Principal) -> ColumnElement[bool]:
 
 
 def signals_visible_to(principal: Principal) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [col(Signal.reporting_organisation_id) == principal.organisation_id]
+    """The signals an organisation registered or was forwarded, and for a coordinator the team's."""
+    conditions: list[ColumnElement[bool]] = [
+        col(Signal.reporting_organisation_id) == principal.organisation_id,
+        col(Signal.forwarded_to_organisation_id) == principal.organisation_id,
+    ]
     if principal.coordinated_team_ids:
         conditions.append(col(Signal.team_id).in_(principal.coordinated_team_ids))
     return or_(*conditions)
@@ -89,6 +97,47 @@ async def visible_signal(session: AsyncSession, principal: Principal, signal_id:
 async def visible_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
     statement = select(Household).where(Household.id == household_id, households_visible_to(principal))
     return await _first_visible(session, statement, "household")
+
+
+def referrals_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """A referral is seen with its case, and by the organisation it was sent to."""
+    return or_(
+        col(Referral.to_organisation_id) == principal.organisation_id,
+        select(Case.id).where(Case.id == Referral.case_id, cases_visible_to(principal)).exists(),
+    )
+
+
+def matches_visible_to(principal: Principal) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [
+        col(Match.organisation_id) == principal.organisation_id,
+        col(Match.counterpart_organisation_id) == principal.organisation_id,
+    ]
+    if principal.coordinated_team_ids:
+        conditions.append(col(Match.team_id).in_(principal.coordinated_team_ids))
+    return or_(*conditions)
+
+
+def journal_entries_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Within a visible case: the caller's own entries, and those shared with all involved."""
+    return or_(
+        col(JournalEntry.organisation_id) == principal.organisation_id,
+        col(JournalEntry.visibility) == JournalVisibility.all_involved,
+    )
+
+
+async def visible_referral(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> Referral:
+    statement = select(Referral).where(Referral.id == referral_id, referrals_visible_to(principal))
+    return await _first_visible(session, statement, "referral")
+
+
+async def visible_match(session: AsyncSession, principal: Principal, match_id: uuid.UUID) -> Match:
+    statement = select(Match).where(Match.id == match_id, matches_visible_to(principal))
+    return await _first_visible(session, statement, "match")
+
+
+def require_coordinator(principal: Principal, team_id: uuid.UUID) -> None:
+    if team_id not in principal.coordinated_team_ids:
+        raise Forbidden("Only the coordinator of the team may do this.")
 
 
 async def require_case_permission(session: AsyncSession, principal: Principal, case: Case, action: CaseAction) -> None:

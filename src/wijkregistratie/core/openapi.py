@@ -133,6 +133,19 @@ def _complete_responses(document: dict[str, Any]) -> None:
                 headers["API-Version"] = {"$ref": "#/components/headers/API-Version"}
 
 
+def _name_form_bodies(document: dict[str, Any]) -> None:
+    """FastAPI names form bodies `Body_<function>_<path>_<method>`; give them PascalCase names instead."""
+    schemas = document["components"]["schemas"]
+    for _method, operation in _operations(document):
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            reference = media.get("schema", {}).get("$ref", "")
+            old = reference.rsplit("/", 1)[-1]
+            if old.startswith("Body_") and old in schemas:
+                new = "".join(part.title() for part in operation["operationId"].split("_v1_")[0].split("_")) + "Form"
+                schemas[new] = schemas.pop(old) | {"title": new}
+                media["schema"]["$ref"] = f"#/components/schemas/{new}"
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     raw = get_openapi(
         title=app.title,
@@ -168,6 +181,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         }
     }
     _complete_responses(document)
+    _name_form_bodies(document)
     return _collapse_nullable(document)  # type: ignore[no-any-return]
 
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     bsn_encryption_keys: str = DEV_BSN_ENCRYPTION_KEY
 
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_attachment_bytes: int = Field(default=10_000_000, ge=1024)
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1, le=1000)
 

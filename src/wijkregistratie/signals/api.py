@@ -1,19 +1,33 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import SignalStatus
 from wijkregistratie.core.database import Session
+from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.security import Reader, Writer
-from wijkregistratie.signals import service
-from wijkregistratie.signals.schemas import SignalCreate, SignalPage, SignalRead, SignalRegistered
+from wijkregistratie.signals import service, triage
+from wijkregistratie.signals.schemas import (
+    FirstContact,
+    SignalAccept,
+    SignalClaim,
+    SignalCreate,
+    SignalDecline,
+    SignalForward,
+    SignalPage,
+    SignalRead,
+    SignalRegistered,
+    SuggestedProfessional,
+    TriageActionRead,
+)
 
 router = APIRouter(prefix=f"{API_PREFIX}/signals", tags=["Signals"])
 SignalId = Annotated[uuid.UUID, Path(alias="signalId", description="The signal's id.")]
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 
 
 @router.post(
@@ -57,3 +71,119 @@ async def list_signals(
 )
 async def get_signal(session: Session, principal: Reader, signal_id: SignalId) -> SignalRead:
     return await service.get_signal(session, principal, signal_id)
+
+
+@router.get(
+    "/{signalId}/triage-actions",
+    summary="List a signal's triage actions",
+    description="Who did what to the signal, and when: claimed, first contact, accepted, declined, forwarded.",
+    responses=errors(404),
+)
+async def list_triage_actions(session: Session, principal: Reader, signal_id: SignalId) -> list[TriageActionRead]:
+    return await triage.actions(session, principal, signal_id)
+
+
+@router.get(
+    "/{signalId}/suggested-professionals",
+    summary="Suggest professionals for a signal",
+    description="For the coordinator: the team's professionals whose expertise covers the signal's life "
+    "domains, most matching domains first, then the least busy (active cases led plus signals in triage).",
+    responses=errors(403, 404),
+)
+async def suggest_professionals(
+    session: Session, principal: Reader, signal_id: SignalId
+) -> list[SuggestedProfessional]:
+    return await triage.suggest_professionals(session, principal, signal_id)
+
+
+@router.post(
+    "/{signalId}/claim",
+    summary="Assign professionals to a signal",
+    description="The coordinator assigns one or two professionals of the team (teams go out in pairs) and may "
+    "plan the first contact. The signal goes into triage. `If-Match` is honoured when sent.",
+    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+)
+async def claim_signal(
+    session: Session,
+    principal: Writer,
+    signal_id: SignalId,
+    body: SignalClaim,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SignalRead:
+    return _with_etag(response, await triage.claim(session, principal, signal_id, body, if_match))
+
+
+@router.post(
+    "/{signalId}/first-contact",
+    summary="Record the first contact",
+    description="Records the day of the first contact with the household, which the team's target in days is "
+    "measured against. By the coordinator or the organisation of an assigned professional; once.",
+    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+)
+async def record_first_contact(
+    session: Session,
+    principal: Writer,
+    signal_id: SignalId,
+    body: FirstContact,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SignalRead:
+    return _with_etag(response, await triage.record_first_contact(session, principal, signal_id, body, if_match))
+
+
+@router.post(
+    "/{signalId}/accept",
+    summary="Accept a signal",
+    description="The coordinator accepts the signal: it joins the household's open case, or a case of the "
+    "signal's team is opened for it.",
+    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+)
+async def accept_signal(
+    session: Session,
+    principal: Writer,
+    signal_id: SignalId,
+    body: SignalAccept,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SignalRead:
+    return _with_etag(response, await triage.accept(session, principal, signal_id, body, if_match))
+
+
+@router.post(
+    "/{signalId}/decline",
+    summary="Decline a signal",
+    description="The coordinator declines the signal, with the reason.",
+    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+)
+async def decline_signal(
+    session: Session,
+    principal: Writer,
+    signal_id: SignalId,
+    body: SignalDecline,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SignalRead:
+    return _with_etag(response, await triage.decline(session, principal, signal_id, body, if_match))
+
+
+@router.post(
+    "/{signalId}/forward",
+    summary="Forward a signal to an organisation",
+    description="The coordinator forwards the signal to an organisation, which from then on sees it.",
+    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+)
+async def forward_signal(
+    session: Session,
+    principal: Writer,
+    signal_id: SignalId,
+    body: SignalForward,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SignalRead:
+    return _with_etag(response, await triage.forward(session, principal, signal_id, body, if_match))
+
+
+def _with_etag(response: Response, signal: SignalRead) -> SignalRead:
+    response.headers["ETag"] = etag(signal.version)
+    return signal

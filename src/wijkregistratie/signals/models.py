@@ -1,5 +1,6 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
@@ -28,3 +29,34 @@ class Signal(SQLModel, table=True):
     status: str = code_field(default=SignalStatus.open.value)
     case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
     registered_at: datetime = timestamp_field(index=True)
+    # Triage: the organisation it was forwarded to, why it was declined or forwarded, and first contact.
+    forwarded_to_organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisations.id", index=True)
+    triage_reason: str | None = Field(default=None, sa_type=Text)
+    planned_first_contact_on: date | None = None
+    first_contact_on: date | None = None
+    version: int = 1
+
+
+class SignalAssignment(SQLModel, table=True):
+    """A professional who takes up a signal; teams go out in pairs, so at most two."""
+
+    __tablename__ = "signal_assignments"
+
+    signal_id: uuid.UUID = Field(foreign_key="signals.id", primary_key=True)
+    professional_id: uuid.UUID = Field(foreign_key="professionals.id", primary_key=True, index=True)
+    assigned_at: datetime = timestamp_field()
+
+
+class TriageAction(SQLModel, table=True):
+    """Who did what to a signal, and when."""
+
+    __tablename__ = "triage_actions"
+
+    id: uuid.UUID = id_field()
+    signal_id: uuid.UUID = Field(foreign_key="signals.id", index=True)
+    action: str = code_field()
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    professional_id: uuid.UUID | None = Field(default=None, foreign_key="professionals.id")
+    client_id: str = Field(max_length=100)
+    details: dict[str, Any] = json_field(dict)
+    at: datetime = timestamp_field()

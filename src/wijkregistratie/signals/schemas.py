@@ -1,10 +1,18 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from wijkregistratie.core.codes import InvolvementRole, LifeDomain, SignalSource, SignalStatus, Urgency
+from wijkregistratie.core.codes import (
+    InvolvementRole,
+    LawfulBasis,
+    LifeDomain,
+    SignalSource,
+    SignalStatus,
+    TriageActionKind,
+    Urgency,
+)
 from wijkregistratie.core.identifiers import validate_bsn
 from wijkregistratie.core.pagination import Page
 from wijkregistratie.core.schemas import ApiModel
@@ -101,6 +109,12 @@ class SignalRead(ApiModel):
     status: SignalStatus
     case_id: uuid.UUID | None = None
     registered_at: datetime
+    forwarded_to_organisation_id: uuid.UUID | None = None
+    triage_reason: str | None = Field(default=None, max_length=2000, description="Why it was declined or forwarded.")
+    assigned_professional_ids: list[uuid.UUID] = Field(default_factory=list, max_length=2)
+    planned_first_contact_on: date | None = None
+    first_contact_on: date | None = None
+    version: int = Field(default=1, ge=1, description="The signal's version; its ETag.")
 
 
 class InvolvedOrganisation(ApiModel):
@@ -162,3 +176,99 @@ class SignalRegistered(SignalRead):
 
 class SignalPage(Page[SignalRead]):
     """One page of Signal items."""
+
+
+class SignalClaim(ApiModel):
+    """One or two professionals of the team take the signal up; teams often go out in pairs."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "professionalIds": ["9d016f1c-1b8e-4f5e-8d0a-9a576c1f8f2b"],
+                    "plannedFirstContactOn": "2026-03-04",
+                }
+            ]
+        }
+    )
+
+    professional_ids: list[uuid.UUID] = Field(min_length=1, max_length=2)
+    planned_first_contact_on: date | None = Field(default=None, description="When the first contact is planned.")
+
+
+class FirstContact(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"contactedOn": "2026-03-04"}]})
+
+    contacted_on: date = Field(description="The day of the first contact with the household.")
+
+
+class SignalAccept(ApiModel):
+    """Accept the signal: it joins the household's open case, or a new case is opened for it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"basis": "statutory_task", "basisReference": "Wmo 2015 art. 2.3.2"}]}
+    )
+
+    basis: LawfulBasis = Field(
+        default=LawfulBasis.statutory_task, description="Basis of the team's involvement in a new case."
+    )
+    basis_reference: str = Field(default="Wmo 2015 art. 2.3.2 (neighbourhood team task)", min_length=1, max_length=200)
+
+
+class SignalDecline(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Already helped by the GP practice nurse."}]})
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class SignalForward(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"organisationId": "6f1c1b8e-3f5e-4d0a-9a57-6c1f8f2b9d01", "reason": "Only a debt question."}]
+        }
+    )
+
+    organisation_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TriageActionRead(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: uuid.UUID
+    action: TriageActionKind
+    organisation_id: uuid.UUID
+    professional_id: uuid.UUID | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    at: datetime
+
+
+class TriageQueueItem(SignalRead):
+    """An open signal in the team's queue, with its age and first-contact deadline."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    age_days: int = Field(ge=0, description="Whole days since the signal was registered.")
+    first_contact_due_on: date = Field(description="Registration day plus the team's target in days.")
+    first_contact_within_target: bool | None = Field(
+        default=None, description="Whether the first contact was on time; absent until it is made."
+    )
+
+
+class TriageQueue(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    team_id: uuid.UUID
+    first_contact_target_days: int = Field(ge=1)
+    items: list[TriageQueueItem] = Field(max_length=1000, description="Open and in-triage signals, oldest first.")
+
+
+class SuggestedProfessional(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    professional_id: uuid.UUID
+    name: str = Field(max_length=200)
+    organisation_id: uuid.UUID
+    organisation_name: str = Field(max_length=200)
+    matching_domains: list[LifeDomain] = Field(max_length=13)
+    open_caseload: int = Field(ge=0, description="Active cases led plus signals in triage assigned.")

@@ -3,8 +3,8 @@ import uuid
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.cases.service import already_known
-from wijkregistratie.core.codes import SignalStatus
+from wijkregistratie.cases.service import already_known, open_case_of
+from wijkregistratie.core.codes import MatchTrigger, SignalStatus
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.need_to_know import signals_visible_to, visible_household, visible_signal
@@ -12,7 +12,9 @@ from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.households import service as households
 from wijkregistratie.households.models import Household
+from wijkregistratie.matches.service import record_matches
 from wijkregistratie.signals.models import Signal
+from wijkregistratie.signals.queries import signal_reads
 from wijkregistratie.signals.schemas import HouseholdReference, SignalCreate, SignalRead, SignalRegistered
 from wijkregistratie.teams.models import Team
 from wijkregistratie.teams.service import team_for_area
@@ -36,6 +38,9 @@ async def register_signal(
     )
     session.add(signal)
     await session.flush()
+    open_case = await open_case_of(session, household.id)
+    if open_case is not None:
+        await record_matches(session, open_case, principal.organisation_id, MatchTrigger.signal, signal.id)
     return SignalRegistered.model_validate(
         signal.model_dump()
         | {"household_created": created, "already_known": await already_known(session, household.id)}
@@ -90,7 +95,7 @@ async def _resolve_team(session: AsyncSession, team_id: uuid.UUID | None, househ
 
 
 async def get_signal(session: AsyncSession, principal: Principal, signal_id: uuid.UUID) -> SignalRead:
-    return SignalRead.model_validate(await visible_signal(session, principal, signal_id))
+    return (await signal_reads(session, [await visible_signal(session, principal, signal_id)]))[0]
 
 
 async def list_signals(
@@ -110,4 +115,4 @@ async def list_signals(
     if household_id:
         statement = statement.where(Signal.household_id == household_id)
     rows, next_cursor = await paginate(session, statement, Signal.registered_at, Signal.id, cursor, limit)
-    return [SignalRead.model_validate(r) for r in rows], next_cursor
+    return await signal_reads(session, rows), next_cursor

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Path, Query
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
-from wijkregistratie.core.security import Admin, Authenticated
+from wijkregistratie.core.security import Admin, Authenticated, Reader
+from wijkregistratie.signals import triage
+from wijkregistratie.signals.schemas import TriageQueue
 from wijkregistratie.teams import service
 from wijkregistratie.teams.schemas import TeamCreate, TeamPage, TeamRead
 
@@ -51,3 +53,14 @@ async def create_team(session: Session, _principal: Admin, body: TeamCreate) -> 
 )
 async def get_team(session: Session, _principal: Authenticated, team_id: TeamId) -> TeamRead:
     return await service.get_team(session, team_id)
+
+
+@router.get(
+    "/{teamId}/triage-queue",
+    summary="The team's triage queue",
+    description="For the team's coordinator: open and in-triage signals, oldest first, with their age, source, "
+    "life domains, assigned professionals and first-contact deadline against the team's target in days.",
+    responses=errors(403),
+)
+async def triage_queue(session: Session, principal: Reader, team_id: TeamId) -> TriageQueue:
+    return await triage.queue(session, principal, team_id)

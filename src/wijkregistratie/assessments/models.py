@@ -1,0 +1,23 @@
+import uuid
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from wijkregistratie.core.models import code_field, id_field, json_field, text_field, timestamp_field
+
+
+class Assessment(SQLModel, table=True):
+    """A self-sufficiency measurement (or target) of a case at a date, on the domains that matter only."""
+
+    __tablename__ = "assessments"
+
+    id: uuid.UUID = id_field()
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    instrument: str = code_field()
+    instrument_version: str = text_field(20)
+    kind: str = code_field()
+    assessed_on: date
+    assessor_professional_id: uuid.UUID | None = Field(default=None, foreign_key="professionals.id")
+    scores: dict[str, int] = json_field(dict)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    created_at: datetime = timestamp_field()

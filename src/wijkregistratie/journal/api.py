@@ -1,0 +1,36 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from wijkregistratie.core.database import Session
+from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.security import Reader, Writer
+from wijkregistratie.journal import service
+from wijkregistratie.journal.schemas import JournalEntryCreate, JournalEntryRead
+
+router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/journal", tags=["Journal"])
+CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Add a journal entry",
+    description="A contact moment or note (home visit, phone call, meeting, case discussion). Seen by the own "
+    "organisation only, unless `visibility` is `all_involved`.",
+    responses=errors(404),
+)
+async def add_entry(session: Session, principal: Writer, case_id: CaseId, body: JournalEntryCreate) -> JournalEntryRead:
+    return await service.add_entry(session, principal, case_id, body)
+
+
+@router.get(
+    "",
+    summary="Read the journal",
+    description="The entries of the case the caller may see — its own, and those shared with all involved — "
+    "in the order they took place.",
+    responses=errors(404),
+)
+async def list_entries(session: Session, principal: Reader, case_id: CaseId) -> list[JournalEntryRead]:
+    return await service.list_entries(session, principal, case_id)

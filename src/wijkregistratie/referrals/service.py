@@ -1,0 +1,188 @@
+"""Referrals as a closed loop: the receiver takes each step with its own credentials, the sender sees them all.
+
+The statuses follow the FHIR Task used for social-care referrals.
+"""
+
+import uuid
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.cases.models import Case, Involvement
+from wijkregistratie.cases.service import involve
+from wijkregistratie.core.codes import CaseStatus, InvolvementRole, ReferralStatus
+from wijkregistratie.core.database import utcnow
+from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput
+from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.need_to_know import (
+    CaseAction,
+    referrals_visible_to,
+    require_case_permission,
+    visible_case,
+    visible_referral,
+)
+from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.security import Principal
+from wijkregistratie.organisations.models import Organisation
+from wijkregistratie.referrals.models import Referral, ReferralStatusChange
+from wijkregistratie.referrals.schemas import ReferralCreate, ReferralRead, ReferralStatusUpdate, ReferralStep
+from wijkregistratie.services.models import Service
+
+S = ReferralStatus
+# Which status may follow which, and whose step it is.
+RECEIVER_STEPS: dict[ReferralStatus, set[ReferralStatus]] = {
+    S.requested: {S.received, S.rejected},
+    S.received: {S.accepted, S.rejected},
+    S.accepted: {S.in_progress},
+    S.in_progress: {S.completed},
+}
+CANCELLABLE = {S.requested, S.received, S.accepted, S.in_progress}
+NEEDS_REASON = {S.rejected, S.cancelled}
+
+
+async def create_referral(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: ReferralCreate
+) -> ReferralRead:
+    case = await visible_case(session, principal, case_id)
+    await require_case_permission(session, principal, case, CaseAction.change_record)
+    if case.status == CaseStatus.closed:
+        raise Conflict("The case is closed; it refers no one any more.")
+    if await session.get(Organisation, data.organisation_id) is None:
+        raise InvalidInput.field("organisationId", "unknown organisation")
+    if data.service_id is not None:
+        service = await session.get(Service, data.service_id)
+        if service is None or service.organisation_id != data.organisation_id:
+            raise InvalidInput.field("serviceId", "not a service of the organisation referred to")
+    referral = Referral(
+        case_id=case.id,
+        from_organisation_id=principal.organisation_id,
+        to_organisation_id=data.organisation_id,
+        service_id=data.service_id,
+        reason=data.reason,
+        basis=data.basis,
+        basis_reference=data.basis_reference,
+        status=S.requested,
+    )
+    session.add(referral)
+    await session.flush()
+    await _step(session, principal, referral, S.requested, None, None)
+    return await _read(session, referral)
+
+
+async def change_status(
+    session: AsyncSession,
+    principal: Principal,
+    referral_id: uuid.UUID,
+    data: ReferralStatusUpdate,
+    if_match: str | None,
+) -> ReferralRead:
+    referral = await visible_referral(session, principal, referral_id)
+    if if_match is not None:
+        check_if_match(if_match, referral.version)
+    current = ReferralStatus(referral.status)
+    receiver = principal.organisation_id == referral.to_organisation_id
+    if data.status == S.cancelled:
+        if current not in CANCELLABLE:
+            raise Conflict(f"A {current} referral can no longer be cancelled.")
+        if receiver:
+            raise Forbidden("The sending side cancels a referral; the receiver rejects it.")
+    elif data.status not in RECEIVER_STEPS.get(current, set()):
+        raise Conflict(f"A referral cannot go from {current} to {data.status}.")
+    elif not receiver:
+        raise Forbidden("Only the organisation referred to takes this step.")
+    if data.status in NEEDS_REASON and not data.reason:
+        raise InvalidInput.field("reason", f"a reason is required to set {data.status}")
+    if data.status == S.accepted:
+        await _involve_receiver(session, referral)
+    referral.status = data.status
+    referral.status_reason = data.reason
+    referral.outcome = data.outcome or referral.outcome
+    referral.version += 1
+    referral.updated_at = utcnow()
+    session.add(referral)
+    await _step(session, principal, referral, data.status, data.reason, data.outcome)
+    return await _read(session, referral)
+
+
+async def _involve_receiver(session: AsyncSession, referral: Referral) -> None:
+    """Accepting a referral makes the receiver one of the organisations involved in the case."""
+    case = await session.get(Case, referral.case_id)
+    if case is None or case.status == CaseStatus.closed:
+        raise Conflict("The case is closed; the referral cannot be accepted.")
+    statement = select(Involvement.id).where(
+        Involvement.case_id == case.id,
+        Involvement.organisation_id == referral.to_organisation_id,
+        col(Involvement.until).is_(None),
+    )
+    if (await session.exec(statement)).first() is None:
+        await involve(
+            session,
+            case,
+            referral.to_organisation_id,
+            InvolvementRole.carries_out,
+            referral.basis,
+            referral.basis_reference,
+            None,
+        )
+
+
+async def _step(
+    session: AsyncSession,
+    principal: Principal,
+    referral: Referral,
+    status: ReferralStatus,
+    reason: str | None,
+    outcome: str | None,
+) -> None:
+    session.add(
+        ReferralStatusChange(
+            referral_id=referral.id,
+            status=status,
+            reason=reason,
+            outcome=outcome,
+            organisation_id=principal.organisation_id,
+            client_id=principal.client_id,
+        )
+    )
+    await session.flush()
+
+
+async def get_referral(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> ReferralRead:
+    return await _read(session, await visible_referral(session, principal, referral_id))
+
+
+async def list_case_referrals(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[ReferralRead]:
+    case = await visible_case(session, principal, case_id)
+    statement = select(Referral).where(Referral.case_id == case.id).order_by(col(Referral.created_at))
+    return [await _read(session, r) for r in (await session.exec(statement)).all()]
+
+
+async def list_referrals(
+    session: AsyncSession,
+    principal: Principal,
+    received: bool | None,
+    status: ReferralStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ReferralRead], str | None]:
+    statement = select(Referral).where(referrals_visible_to(principal))
+    if received is True:
+        statement = statement.where(Referral.to_organisation_id == principal.organisation_id)
+    elif received is False:
+        statement = statement.where(Referral.from_organisation_id == principal.organisation_id)
+    if status:
+        statement = statement.where(Referral.status == status)
+    rows, next_cursor = await paginate(session, statement, Referral.created_at, Referral.id, cursor, limit)
+    return [await _read(session, r) for r in rows], next_cursor
+
+
+async def _read(session: AsyncSession, referral: Referral) -> ReferralRead:
+    statement = (
+        select(ReferralStatusChange)
+        .where(ReferralStatusChange.referral_id == referral.id)
+        .order_by(col(ReferralStatusChange.at), col(ReferralStatusChange.id))
+    )
+    history = [ReferralStep.model_validate(s) for s in (await session.exec(statement)).all()]
+    return ReferralRead.model_validate(
+        referral.model_dump() | {"organisation_id": referral.to_organisation_id, "history": history}
+    )

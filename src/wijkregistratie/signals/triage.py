@@ -1,0 +1,252 @@
+"""Triage: the coordinator's queue of incoming signals and what the team does with each.
+
+Every action is recorded with who and when. Actions only apply to a signal that is still open or in
+triage; a signal that was accepted, declined or forwarded is settled (409).
+"""
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.cases.models import Case, LeadAssignment
+from wijkregistratie.cases.schemas import CaseOpen
+from wijkregistratie.cases.service import open_case, open_case_of
+from wijkregistratie.core.codes import CaseStatus, LifeDomain, SignalStatus, TriageActionKind
+from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput
+from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.need_to_know import require_coordinator, visible_signal
+from wijkregistratie.core.security import Principal
+from wijkregistratie.organisations.models import Organisation
+from wijkregistratie.professionals.models import Professional, TeamMembership
+from wijkregistratie.signals.models import Signal, SignalAssignment, TriageAction
+from wijkregistratie.signals.queries import signal_reads
+from wijkregistratie.signals.schemas import (
+    FirstContact,
+    SignalAccept,
+    SignalClaim,
+    SignalDecline,
+    SignalForward,
+    SignalRead,
+    SuggestedProfessional,
+    TriageActionRead,
+    TriageQueue,
+    TriageQueueItem,
+)
+from wijkregistratie.teams.models import Team
+
+UNSETTLED = (SignalStatus.open, SignalStatus.in_triage)
+
+
+async def _signal_for_triage(
+    session: AsyncSession, principal: Principal, signal_id: uuid.UUID, if_match: str | None
+) -> Signal:
+    signal = await visible_signal(session, principal, signal_id)
+    require_coordinator(principal, signal.team_id)
+    if signal.status not in UNSETTLED:
+        raise Conflict(f"The signal is {signal.status}; triage is over for it.")
+    if if_match is not None:
+        check_if_match(if_match, signal.version)
+    return signal
+
+
+async def _record(
+    session: AsyncSession, principal: Principal, signal: Signal, action: TriageActionKind, **details: Any
+) -> SignalRead:
+    session.add(
+        TriageAction(
+            signal_id=signal.id,
+            action=action,
+            organisation_id=principal.organisation_id,
+            professional_id=principal.actor_professional_id,
+            client_id=principal.client_id,
+            details={k: str(v) for k, v in details.items() if v is not None},
+        )
+    )
+    signal.version += 1
+    session.add(signal)
+    await session.flush()
+    return (await signal_reads(session, [signal]))[0]
+
+
+async def claim(
+    session: AsyncSession, principal: Principal, signal_id: uuid.UUID, data: SignalClaim, if_match: str | None
+) -> SignalRead:
+    signal = await _signal_for_triage(session, principal, signal_id, if_match)
+    professional_ids = list(dict.fromkeys(data.professional_ids))
+    for index, professional_id in enumerate(professional_ids):
+        member = await session.get(TeamMembership, (signal.team_id, professional_id))
+        if member is None:
+            raise InvalidInput.field(f"professionalIds[{index}]", "not a professional of the signal's team")
+    current = (await session.exec(select(SignalAssignment).where(SignalAssignment.signal_id == signal.id))).all()
+    for assignment in current:
+        await session.delete(assignment)
+    await session.flush()
+    session.add_all([SignalAssignment(signal_id=signal.id, professional_id=p) for p in professional_ids])
+    signal.status = SignalStatus.in_triage
+    signal.planned_first_contact_on = data.planned_first_contact_on or signal.planned_first_contact_on
+    return await _record(
+        session,
+        principal,
+        signal,
+        TriageActionKind.claimed,
+        professionals=",".join(str(p) for p in professional_ids),
+        planned_first_contact_on=data.planned_first_contact_on,
+    )
+
+
+async def record_first_contact(
+    session: AsyncSession, principal: Principal, signal_id: uuid.UUID, data: FirstContact, if_match: str | None
+) -> SignalRead:
+    signal = await visible_signal(session, principal, signal_id)
+    if signal.first_contact_on is not None:
+        raise Conflict("The first contact of this signal is already recorded.")
+    if data.contacted_on < signal.registered_at.date() or data.contacted_on > date.today():
+        raise InvalidInput.field("contactedOn", "the first contact lies between registration and today")
+    if signal.team_id not in principal.coordinated_team_ids:
+        # Besides the coordinator, the organisation of a professional who took the signal up.
+        statement = (
+            select(Professional.organisation_id)
+            .join(SignalAssignment, col(SignalAssignment.professional_id) == Professional.id)
+            .where(SignalAssignment.signal_id == signal.id)
+        )
+        if principal.organisation_id not in set((await session.exec(statement)).all()):
+            raise Forbidden("Only the coordinator or the professionals who took the signal up record contact.")
+    if if_match is not None:
+        check_if_match(if_match, signal.version)
+    signal.first_contact_on = data.contacted_on
+    return await _record(session, principal, signal, TriageActionKind.first_contact_made, on=data.contacted_on)
+
+
+async def accept(
+    session: AsyncSession, principal: Principal, signal_id: uuid.UUID, data: SignalAccept, if_match: str | None
+) -> SignalRead:
+    """The signal joins the household's open case, or a new case of the signal's team is opened for it."""
+    signal = await _signal_for_triage(session, principal, signal_id, if_match)
+    case = await open_case_of(session, signal.household_id)
+    if case is None:
+        opened = await open_case(
+            session,
+            principal,
+            CaseOpen(
+                household_id=signal.household_id,
+                team_id=signal.team_id,
+                signal_ids=[signal.id],
+                basis=data.basis,
+                basis_reference=data.basis_reference,
+            ),
+        )
+        case_id = opened.id
+    else:
+        signal.status = SignalStatus.accepted
+        signal.case_id = case.id
+        case_id = case.id
+    return await _record(session, principal, signal, TriageActionKind.accepted, case=case_id)
+
+
+async def decline(
+    session: AsyncSession, principal: Principal, signal_id: uuid.UUID, data: SignalDecline, if_match: str | None
+) -> SignalRead:
+    signal = await _signal_for_triage(session, principal, signal_id, if_match)
+    signal.status = SignalStatus.declined
+    signal.triage_reason = data.reason
+    return await _record(session, principal, signal, TriageActionKind.declined)
+
+
+async def forward(
+    session: AsyncSession, principal: Principal, signal_id: uuid.UUID, data: SignalForward, if_match: str | None
+) -> SignalRead:
+    signal = await _signal_for_triage(session, principal, signal_id, if_match)
+    if await session.get(Organisation, data.organisation_id) is None:
+        raise InvalidInput.field("organisationId", "unknown organisation")
+    signal.status = SignalStatus.forwarded
+    signal.triage_reason = data.reason
+    signal.forwarded_to_organisation_id = data.organisation_id
+    return await _record(session, principal, signal, TriageActionKind.forwarded, to=data.organisation_id)
+
+
+async def actions(session: AsyncSession, principal: Principal, signal_id: uuid.UUID) -> list[TriageActionRead]:
+    signal = await visible_signal(session, principal, signal_id)
+    statement = (
+        select(TriageAction)
+        .where(TriageAction.signal_id == signal.id)
+        .order_by(col(TriageAction.at), col(TriageAction.id))
+    )
+    return [TriageActionRead.model_validate(a) for a in (await session.exec(statement)).all()]
+
+
+async def queue(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> TriageQueue:
+    team = await session.get(Team, team_id)
+    if team is None or team_id not in principal.coordinated_team_ids:
+        raise Forbidden("Only the coordinator of the team sees its triage queue.")
+    statement = (
+        select(Signal)
+        .where(Signal.team_id == team_id, col(Signal.status).in_(UNSETTLED))
+        .order_by(col(Signal.registered_at), col(Signal.id))
+        .limit(1000)
+    )
+    signals = (await session.exec(statement)).all()
+    today = date.today()
+    items = []
+    for read in await signal_reads(session, signals):
+        registered_on = read.registered_at.date()
+        due = registered_on + timedelta(days=team.first_contact_target_days)
+        items.append(
+            TriageQueueItem.model_validate(
+                read.model_dump()
+                | {
+                    "age_days": (today - registered_on).days,
+                    "first_contact_due_on": due,
+                    "first_contact_within_target": (read.first_contact_on <= due) if read.first_contact_on else None,
+                }
+            )
+        )
+    return TriageQueue(team_id=team.id, first_contact_target_days=team.first_contact_target_days, items=items)
+
+
+async def suggest_professionals(
+    session: AsyncSession, principal: Principal, signal_id: uuid.UUID
+) -> list[SuggestedProfessional]:
+    """The team's professionals whose expertise covers the signal's domains, least busy first."""
+    signal = await visible_signal(session, principal, signal_id)
+    require_coordinator(principal, signal.team_id)
+    statement = (
+        select(Professional, Organisation)
+        .join(TeamMembership, col(TeamMembership.professional_id) == Professional.id)
+        .join(Organisation, col(Organisation.id) == Professional.organisation_id)
+        .where(TeamMembership.team_id == signal.team_id)
+    )
+    suggestions = []
+    for professional, organisation in (await session.exec(statement)).all():
+        matching = [d for d in signal.life_domains if d in professional.expertise]
+        if matching:
+            suggestions.append(
+                SuggestedProfessional(
+                    professional_id=professional.id,
+                    name=professional.name,
+                    organisation_id=organisation.id,
+                    organisation_name=organisation.name,
+                    matching_domains=[LifeDomain(d) for d in matching],
+                    open_caseload=await _caseload(session, professional.id),
+                )
+            )
+    return sorted(suggestions, key=lambda s: (-len(s.matching_domains), s.open_caseload, s.name))
+
+
+async def _caseload(session: AsyncSession, professional_id: uuid.UUID) -> int:
+    leading = select(func.count()).select_from(LeadAssignment).join(Case, col(Case.id) == LeadAssignment.case_id)
+    leading = leading.where(
+        LeadAssignment.professional_id == professional_id,
+        col(LeadAssignment.ended_at).is_(None),
+        Case.status == CaseStatus.active,
+    )
+    in_triage = (
+        select(func.count())
+        .select_from(SignalAssignment)
+        .join(Signal, col(Signal.id) == SignalAssignment.signal_id)
+        .where(SignalAssignment.professional_id == professional_id, Signal.status == SignalStatus.in_triage)
+    )
+    return int((await session.exec(leading)).one()) + int((await session.exec(in_triage)).one())
