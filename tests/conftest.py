@@ -174,6 +174,7 @@ def _settings(database_url: str) -> Settings:
         database_url=database_url,
         token_lifetime_seconds=900,
         max_body_bytes=200_000,
+        max_attachment_bytes=300_000,
     )
 
 

@@ -23,8 +23,9 @@ from wijkregistratie.core.security import Principal
 from wijkregistratie.households.models import Household
 from wijkregistratie.journal.models import JournalEntry
 from wijkregistratie.matches.models import Match
+from wijkregistratie.professionals.models import Professional
 from wijkregistratie.referrals.models import Referral
-from wijkregistratie.signals.models import Signal
+from wijkregistratie.signals.models import Signal, SignalAssignment
 
 
 class CaseAction(StrEnum):
@@ -57,10 +58,18 @@ def cases_visible_to(principal: Principal) -> ColumnElement[bool]:
 
 
 def signals_visible_to(principal: Principal) -> ColumnElement[bool]:
-    """The signals an organisation registered or was forwarded, and for a coordinator the team's."""
+    """The signals an organisation registered, was forwarded, or whose professional was assigned to take it
+    up; for a coordinator also the team's."""
+    assigned = (
+        select(SignalAssignment.signal_id)
+        .join(Professional, col(Professional.id) == SignalAssignment.professional_id)
+        .where(SignalAssignment.signal_id == Signal.id, Professional.organisation_id == principal.organisation_id)
+        .exists()
+    )
     conditions: list[ColumnElement[bool]] = [
         col(Signal.reporting_organisation_id) == principal.organisation_id,
         col(Signal.forwarded_to_organisation_id) == principal.organisation_id,
+        assigned,
     ]
     if principal.coordinated_team_ids:
         conditions.append(col(Signal.team_id).in_(principal.coordinated_team_ids))

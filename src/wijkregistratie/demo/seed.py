@@ -7,22 +7,36 @@ cases with plans. Running it again on a seeded database issues fresh secrets for
 
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.assessments.schemas import AssessmentCreate, DomainScore
+from wijkregistratie.assessments.service import add_assessment
 from wijkregistratie.auth.models import ApiClient
 from wijkregistratie.auth.service import create_client
 from wijkregistratie.cases import service as cases
 from wijkregistratie.cases.schemas import CaseClose, CaseOpen, LeadAssign
-from wijkregistratie.core.codes import ClosureReason, LawfulBasis, LifeDomain, OrganisationKind, SignalSource
+from wijkregistratie.core.codes import (
+    AssessmentKind,
+    ClosureReason,
+    JournalKind,
+    JournalVisibility,
+    LawfulBasis,
+    LifeDomain,
+    OrganisationKind,
+    ReferralStatus,
+    SignalSource,
+)
 from wijkregistratie.core.etag import etag
 from wijkregistratie.core.identifiers import BsnVault, is_valid_bsn
 from wijkregistratie.core.security import SCOPES, Principal, hash_secret, new_client_secret
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.households.schemas import Address, MemberCreate
+from wijkregistratie.journal.schemas import JournalEntryCreate
+from wijkregistratie.journal.service import add_entry
 from wijkregistratie.organisations.schemas import OrganisationCreate
 from wijkregistratie.organisations.service import create_organisation
 from wijkregistratie.plans.schemas import (
@@ -36,7 +50,12 @@ from wijkregistratie.plans.schemas import (
 from wijkregistratie.plans.service import save_plan
 from wijkregistratie.professionals.schemas import ProfessionalCreate
 from wijkregistratie.professionals.service import create_professional
-from wijkregistratie.signals.schemas import HouseholdReference, SignalCreate
+from wijkregistratie.referrals.schemas import ReferralCreate, ReferralStatusUpdate
+from wijkregistratie.referrals.service import change_status, create_referral
+from wijkregistratie.services.schemas import ServiceWrite
+from wijkregistratie.services.service import create_service
+from wijkregistratie.signals import triage
+from wijkregistratie.signals.schemas import FirstContact, HouseholdReference, SignalClaim, SignalCreate
 from wijkregistratie.signals.service import register_signal
 from wijkregistratie.teams.schemas import TeamCreate
 from wijkregistratie.teams.service import create_team
@@ -115,6 +134,36 @@ CONCERNS = {
     LifeDomain.physical_health: "Valpartijen en moeite met de trap.",
     LifeDomain.time_use: "Jongvolwassene zonder dagbesteding.",
 }
+SERVICES: list[tuple[str, str, list[LifeDomain], str]] = [
+    ("Schuldhulp Zuid", "Schuldhulpmaatje", [LifeDomain.finances], "Een vrijwilliger helpt een jaar met de post."),
+    ("Schuldhulp Zuid", "Budgetcoaching", [LifeDomain.finances], "Samen een weekbudget maken en volhouden."),
+    ("GGZ Maasoever", "Inloop GGZ", [LifeDomain.mental_health], "Zonder afspraak binnenlopen voor een gesprek."),
+    (
+        "Welzijn Maasstad",
+        "Huiskamer van de wijk",
+        [LifeDomain.social_network, LifeDomain.time_use],
+        "Elke ochtend koffie, activiteiten en een luisterend oor.",
+    ),
+    (
+        "Zorg Thuis Zuid",
+        "Wijkverpleging",
+        [LifeDomain.physical_health, LifeDomain.basic_adl],
+        "Verpleging en persoonlijke verzorging thuis.",
+    ),
+    (
+        "Jeugdhulp Rijnmond",
+        "Opvoedsteunpunt",
+        [LifeDomain.domestic_relations],
+        "Vragen over opvoeden en opgroeien, voor ouders en jongeren.",
+    ),
+    (
+        "Woongoed Maasoever",
+        "Huurincasso op maat",
+        [LifeDomain.housing, LifeDomain.finances],
+        "Vroegsignalering van huurachterstand en een regeling op maat.",
+    ),
+]
+ZRM_2017_DOMAINS = ["finances", "housing", "mental_health", "social_network", "time_use", "domestic_relations"]
 SOURCES = [
     SignalSource.housing_corporation,
     SignalSource.general_practitioner,
@@ -258,9 +307,23 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
                 resident_aware=rng.random() < 0.7,
             ),
         )
-        if number >= 40:
-            continue  # the last ten households wait in the triage queue
         coordinator = principal_of("Welzijn Maasstad", team.id)
+        if number >= 40:
+            # The last ten households wait in the triage queue; some already have a pair and a first contact.
+            if number % 2 == 0:
+                pair = rng.sample(professionals[team_name], 2)
+                await triage.claim(
+                    session,
+                    coordinator,
+                    registered.id,
+                    SignalClaim(professional_ids=[p.id for p in pair], planned_first_contact_on=date.today()),
+                    None,
+                )
+                if number % 4 == 0:
+                    await triage.record_first_contact(
+                        session, coordinator, registered.id, FirstContact(contacted_on=date.today()), None
+                    )
+            continue
         case = await cases.open_case(
             session,
             coordinator,
@@ -303,6 +366,23 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
         if number % 3 == 0:
             plan.goals[0].activities[0].status = ActivityStatus.in_progress
             await save_plan(session, principal_of(lead_org), case.id, plan, etag(saved.version))
+        await _work_the_case(session, rng, case.id, lead, principal_of(lead_org), organisations)
+        if number % 5 == 1:
+            # A second organisation comes to a household the team already helps: both hear of each other.
+            other = rng.choice([n for n in reporters if n != lead_org])
+            await register_signal(
+                session,
+                vault,
+                principal_of(other),
+                SignalCreate(
+                    household=HouseholdReference(id=None, address=address),
+                    team_id=team.id,
+                    source=SignalSource.team_organisation,
+                    life_domains=[domains[0]],
+                    description="Zorgen gemeld door een tweede organisatie.",
+                    resident_aware=True,
+                ),
+            )
         if number % 4 == 0:
             await cases.close_case(
                 session,
@@ -321,6 +401,22 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
                 etag(version),
             )
 
+    for name, service_name, domains_offered, description in SERVICES:
+        await create_service(
+            session,
+            admin,
+            ServiceWrite(
+                organisation_id=organisations[name].id,
+                name=service_name,
+                description=description,
+                life_domains=domains_offered,
+                area_codes=[MUNICIPALITY],
+                pc4_areas=["3071", "3072", "3073", "3081", "3082", "3083"],
+                eligibility="Inwoners van Rotterdam-Zuid; aanmelden via het buurtteam of zelf.",
+                phone=f"010-{rng.randrange(1000000, 9999999)}",
+            ),
+        )
+
     credentials = {}
     for role, (client_id, organisation_name, scopes, coordinates) in DEMO_CLIENTS.items():
         team_ids = [teams["Buurtteam Feijenoord"].id] if coordinates else []
@@ -334,6 +430,76 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
         )
         credentials[role] = {"client_id": client_id, "client_secret": secret}
     return credentials
+
+
+async def _work_the_case(
+    session: AsyncSession,
+    rng: random.Random,
+    case_id: uuid.UUID,
+    lead: Any,
+    lead_principal: Principal,
+    organisations: dict[str, Any],
+) -> None:
+    """What a team records along the way: assessments, journal, a consent and sometimes a referral."""
+    domains = rng.sample(ZRM_2017_DOMAINS, 3)
+    first = {d: rng.randrange(1, 4) for d in domains}
+    await add_assessment(
+        session,
+        lead_principal,
+        case_id,
+        AssessmentCreate(
+            instrument="zrm",
+            instrument_version="2017",
+            kind=AssessmentKind.measured,
+            assessed_on=date.today() - timedelta(days=60),
+            assessor_professional_id=lead.id,
+            scores=[DomainScore(domain=d, score=s) for d, s in first.items()],
+        ),
+    )
+    await add_assessment(
+        session,
+        lead_principal,
+        case_id,
+        AssessmentCreate(
+            instrument="zrm",
+            instrument_version="2017",
+            kind=AssessmentKind.measured,
+            assessed_on=date.today(),
+            assessor_professional_id=lead.id,
+            scores=[DomainScore(domain=d, score=min(5, s + rng.randrange(0, 3))) for d, s in first.items()],
+        ),
+    )
+    await add_entry(
+        session,
+        lead_principal,
+        case_id,
+        JournalEntryCreate(
+            kind=JournalKind.home_visit,
+            occurred_at=datetime.now(UTC) - timedelta(days=30),
+            participants=["bewoner", lead.name],
+            text="Eerste huisbezoek: kennismaking en afspraken over de aanpak.",
+            visibility=JournalVisibility.all_involved,
+        ),
+    )
+    if rng.random() < 0.3:
+        debt = organisations["Schuldhulp Zuid"]
+        referral = await create_referral(
+            session,
+            lead_principal,
+            case_id,
+            ReferralCreate(
+                organisation_id=debt.id,
+                reason="Schulden; een betalingsregeling is nodig.",
+                basis=LawfulBasis.statutory_task,
+                basis_reference="Wet gemeentelijke schuldhulpverlening",
+            ),
+        )
+        receiver = Principal(
+            client_id="seed", organisation_id=debt.id, scopes=frozenset({"record:read", "record:write"})
+        )
+        steps = [ReferralStatus.received, ReferralStatus.accepted, ReferralStatus.in_progress]
+        for step in steps[: rng.randrange(0, 4)]:
+            await change_status(session, receiver, referral.id, ReferralStatusUpdate(status=step), None)
 
 
 async def _rotate_demo_secrets(session: AsyncSession, settings: Settings) -> dict[str, dict[str, str]]:

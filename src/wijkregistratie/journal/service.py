@@ -43,6 +43,6 @@ async def list_entries(session: AsyncSession, principal: Principal, case_id: uui
     statement = (
         select(JournalEntry)
         .where(JournalEntry.case_id == case.id, journal_entries_visible_to(principal))
-        .order_by(col(JournalEntry.occurred_at), col(JournalEntry.id))
+        .order_by(col(JournalEntry.occurred_at), col(JournalEntry.created_at), col(JournalEntry.id))
     )
     return [JournalEntryRead.model_validate(e) for e in (await session.exec(statement)).all()]
