@@ -14,7 +14,7 @@ from wijkregistratie.cases.models import Case
 from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.migrate import upgrade
 from wijkregistratie.core.settings import Settings
-from wijkregistratie.demo.seed import seed_demo
+from wijkregistratie.demo.seed import HOUSEHOLDS, seed_demo
 from wijkregistratie.households.models import Household, Member
 from wijkregistratie.journal.models import JournalEntry
 from wijkregistratie.matches.models import Match
@@ -61,8 +61,8 @@ def test_seed_demo_fills_a_neighbourhood_and_reissues_secrets(backend: str, tmp_
         counts = run_async(database_url, _counts)
         assert counts["teams"] == 2
         assert counts["organisations"] >= 8 and counts["organisation kinds"] >= 8
-        assert counts["households"] == 50 and counts["members"] > 50
-        assert counts["signals"] > 50 and counts["sources"] >= 4
+        assert counts["households"] == HOUSEHOLDS >= 50 and counts["members"] > HOUSEHOLDS
+        assert counts["signals"] > HOUSEHOLDS and counts["sources"] >= 4
         assert counts["open cases"] >= 20 and counts["closed cases"] >= 5
         assert counts["plan versions"] > counts["open cases"] + counts["closed cases"]
         assert counts["assessments"] == 2 * (counts["open cases"] + counts["closed cases"])

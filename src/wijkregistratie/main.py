@@ -20,6 +20,8 @@ from wijkregistratie.core.middleware import HardeningMiddleware, MetricsMiddlewa
 from wijkregistratie.core.openapi import install_openapi
 from wijkregistratie.core.settings import Settings, get_settings
 from wijkregistratie.db_models import import_all_models
+from wijkregistratie.figures.api import router as figures_router
+from wijkregistratie.figures.dashboard import router as dashboard_router
 from wijkregistratie.households.api import router as households_router
 from wijkregistratie.journal.api import router as journal_router
 from wijkregistratie.matches.api import router as matches_router
@@ -64,6 +66,7 @@ TAGS = [
     {"name": "Consents", "description": "Members' consents for organisations to take part."},
     {"name": "Attachments", "description": "Files on a case."},
     {"name": "Service directory", "description": "The sociale kaart: who offers what, where."},
+    {"name": "Figures", "description": "Indicators for the municipality, safe to publish; never a person."},
 ]
 
 
@@ -109,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consents_router,
         attachments_router,
         services_router,
+        figures_router,
+        dashboard_router,
         health_router,
     ):
         app.include_router(router)

@@ -33,8 +33,14 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
-# The interactive docs load Swagger UI; everything else is data and may load nothing at all.
+# The interactive docs load Swagger UI; the dashboard loads its own script and style and calls the API;
+# everything else is data and may load nothing at all.
 _API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+_DASHBOARD_CSP = (
+    b"content-security-policy",
+    b"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    b"frame-ancestors 'none'",
+)
 
 
 class _TooLarge(Exception):
@@ -81,7 +87,9 @@ class HardeningMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((b"api-version", API_VERSION.encode()))
                 headers.extend(_SECURITY_HEADERS)
-                if not scope["path"].startswith("/docs"):
+                if scope["path"].startswith("/dashboard"):
+                    headers.append(_DASHBOARD_CSP)
+                elif not scope["path"].startswith("/docs"):
                     headers.append(_API_CSP)
                 if not any(name == b"cache-control" for name, _ in headers):
                     headers.append((b"cache-control", b"no-store"))

@@ -1,8 +1,9 @@
 """A deterministic demo neighbourhood in Rotterdam-Zuid, built through the services so every rule holds.
 
-Two teams, ten organisations, fifty households, signals from several sources, open and closed
-cases with plans. Running it again on a seeded database issues fresh secrets for the demo clients
-(outside production), so `make run` always prints credentials that work.
+Two teams, ten organisations, 120 households over the past ten months, signals from several sources,
+open and closed cases with plans, enough for the figures to show real numbers. Running it again on a
+seeded database issues fresh secrets for the demo clients (outside production), so `make run` always
+prints credentials that work.
 """
 
 import random
@@ -18,6 +19,7 @@ from wijkregistratie.assessments.service import add_assessment
 from wijkregistratie.auth.models import ApiClient
 from wijkregistratie.auth.service import create_client
 from wijkregistratie.cases import service as cases
+from wijkregistratie.cases.models import Case
 from wijkregistratie.cases.schemas import CaseClose, CaseOpen, LeadAssign
 from wijkregistratie.core.codes import (
     AssessmentKind,
@@ -55,12 +57,15 @@ from wijkregistratie.referrals.service import change_status, create_referral
 from wijkregistratie.services.schemas import ServiceWrite
 from wijkregistratie.services.service import create_service
 from wijkregistratie.signals import triage
+from wijkregistratie.signals.models import Signal
 from wijkregistratie.signals.schemas import FirstContact, HouseholdReference, SignalClaim, SignalCreate
 from wijkregistratie.signals.service import register_signal
 from wijkregistratie.teams.schemas import TeamCreate
 from wijkregistratie.teams.service import create_team
 
 MUNICIPALITY = "GM0599"
+HOUSEHOLDS = 120
+WAITING = 15  # the last households still wait in the triage queue
 TEAMS = {
     "Buurtteam Feijenoord": ("WK059915", ["BU05991501", "BU05991502", "BU05991503"], "307"),
     "Buurtteam Charlois": ("WK059916", ["BU05991601", "BU05991602", "BU05991603"], "308"),
@@ -261,7 +266,8 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
         )
 
     reporters = [name for name, _, _, _ in ORGANISATIONS if name != "Gemeente Rotterdam"]
-    for number in range(50):
+    now = datetime.now(UTC)
+    for number in range(HOUSEHOLDS):
         team_name = list(TEAMS)[number % 2]
         _, buurten, postcode_prefix = TEAMS[team_name]
         team = teams[team_name]
@@ -308,7 +314,12 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
             ),
         )
         coordinator = principal_of("Welzijn Maasstad", team.id)
-        if number >= 40:
+        # Spread the history over the past months, so waiting times, lead times and trends mean something.
+        signal_row = await session.get(Signal, registered.id)
+        assert signal_row is not None  # noqa: S101 - just registered
+        waiting = number >= HOUSEHOLDS - WAITING
+        signal_row.registered_at = now - timedelta(days=rng.randrange(0, 40) if waiting else rng.randrange(30, 320))
+        if number >= HOUSEHOLDS - WAITING:
             # The last ten households wait in the triage queue; some already have a pair and a first contact.
             if number % 2 == 0:
                 pair = rng.sample(professionals[team_name], 2)
@@ -383,23 +394,28 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
                     resident_aware=True,
                 ),
             )
-        if number % 4 == 0:
+        registered_on = signal_row.registered_at
+        signal_row.first_contact_on = (registered_on + timedelta(days=rng.choice([1, 1, 2, 2, 3, 3, 4, 6]))).date()
+        case_row = await session.get(Case, case.id)
+        assert case_row is not None  # noqa: S101 - just opened
+        case_row.opened_at = registered_on + timedelta(days=rng.randrange(1, 4))
+        if number % 2 == 0:
             await cases.close_case(
                 session,
                 coordinator,
                 case.id,
                 CaseClose(
                     reason=rng.choice(
-                        [
-                            ClosureReason.handled_by_team,
-                            ClosureReason.goal_reached,
-                            ClosureReason.referred_to_specialist_care,
-                        ]
+                        [ClosureReason.handled_by_team] * 5
+                        + [ClosureReason.goal_reached] * 3
+                        + [ClosureReason.referred_to_specialist_care] * 2
                     ),
                     learning_note="Vaste contactpersoon en korte lijnen met de corporatie werkten goed.",
                 ),
                 etag(version),
             )
+            span = max(5, (now - case_row.opened_at).days - 1)
+            case_row.closed_at = case_row.opened_at + timedelta(days=rng.randrange(min(5, span), span + 1))
 
     for name, service_name, domains_offered, description in SERVICES:
         await create_service(
