@@ -10,7 +10,7 @@ SPECTRAL := npx --yes @stoplight/spectral-cli@6.16.3
 RULESET := ../shared/standards/nl-api-design-rules-2.2.0.spectral.yaml
 OPENAPI := openapi/openapi.json
 
-.PHONY: run test install lint format typecheck unit openapi spectral bench lock clean
+.PHONY: run test install lint format typecheck unit openapi spectral bench bench-figures lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -54,6 +54,9 @@ spectral: $(OPENAPI)
 
 bench: install
 	$(BIN)/python bench/whole_record_read.py
+
+bench-figures: install
+	$(BIN)/python bench/figures.py
 
 lock:
 	rm -rf /tmp/wr-lock-venv && $(PYTHON) -m venv /tmp/wr-lock-venv

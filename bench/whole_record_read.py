@@ -28,10 +28,10 @@ from typing import Any
 import asyncpg
 import httpx
 
+from server_database import admin, database_dsn
 from wijkregistratie.core.migrate import upgrade
 from wijkregistratie.core.security import hash_secret
 
-SERVER_URL = os.environ.get("WR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 ORGANISATIONS = 12
 PLAN = {
     "goals": [
@@ -402,14 +402,6 @@ async def _token(base_url: str, secret: str) -> str:
         return str(response.json()["access_token"])
 
 
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(SERVER_URL)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--households", type=int, default=100_000)
@@ -421,8 +413,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(7)
     name = f"wr_bench_{uuid.uuid4().hex[:8]}"
-    dsn = SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    dsn = database_dsn(name)
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     server = None
     try:
         upgrade(dsn.replace("postgresql://", "postgresql+asyncpg://", 1))
@@ -489,7 +481,7 @@ def main() -> None:
         if args.keep:
             print(f"kept the database {dsn} (the benchmark client is 'bench')")
         else:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,13 @@
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from wijkregistratie.assessments import service
 from wijkregistratie.assessments.schemas import AssessmentCreate, AssessmentRead, AssessmentTrend, Instrument
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.security import Authenticated, Reader, Writer
 
 router = APIRouter(prefix=API_PREFIX, tags=["Assessments"])
-CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
 
 
 @router.get(

@@ -11,10 +11,10 @@ from wijkregistratie.attachments import service
 from wijkregistratie.attachments.schemas import ALLOWED_MEDIA_TYPES, AttachmentRead
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.security import Reader, Writer
 
 router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/attachments", tags=["Attachments"])
-CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
 AttachmentId = Annotated[uuid.UUID, Path(alias="attachmentId", description="The attachment's id.")]
 DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {

@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -18,17 +18,15 @@ from wijkregistratie.cases.schemas import (
 )
 from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, etag
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.security import Reader, Writer
 
 router = APIRouter(prefix=f"{API_PREFIX}/cases", tags=["Cases"])
-CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
 InvolvementId = Annotated[uuid.UUID, Path(alias="involvementId", description="The involvement's id.")]
-WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
-CREATED_WITH_ETAG: dict[int | str, dict[str, Any]] = {201: {"headers": ETAG_HEADER}}
 
 
 @router.post(

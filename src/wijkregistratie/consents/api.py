@@ -1,19 +1,18 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
 from wijkregistratie.consents import service
 from wijkregistratie.consents.schemas import ConsentCreate, ConsentRead, ConsentWithdrawal
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.paths import HouseholdId
 from wijkregistratie.core.security import Reader, Writer
 
 router = APIRouter(prefix=API_PREFIX + "/households/{householdId}/consents", tags=["Consents"])
-HouseholdId = Annotated[uuid.UUID, Path(alias="householdId", description="The household's id.")]
 ConsentId = Annotated[uuid.UUID, Path(alias="consentId", description="The consent's id.")]
-WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 
 
 @router.post(

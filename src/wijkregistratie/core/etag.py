@@ -42,3 +42,8 @@ def check_if_match(if_match: str | None, current_version: int) -> None:
         f"The resource has changed since you read it; its current ETag is {etag(current_version)}. "
         "Reload, reapply your change and retry."
     )
+
+
+# The `responses` entries that document the ETag an operation answers with.
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
+CREATED_WITH_ETAG: dict[int | str, dict[str, Any]] = {201: {"headers": ETAG_HEADER}}

@@ -1,12 +1,12 @@
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.identifiers import POSTCODE_PATTERN, Vault, normalise_postcode
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.paths import HouseholdId
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.households import service
 from wijkregistratie.households.schemas import (
@@ -18,7 +18,6 @@ from wijkregistratie.households.schemas import (
 )
 
 router = APIRouter(prefix=f"{API_PREFIX}/households", tags=["Households"])
-HouseholdId = Annotated[uuid.UUID, Path(alias="householdId", description="The household's id.")]
 
 
 @router.get(

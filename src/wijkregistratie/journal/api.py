@@ -1,16 +1,13 @@
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.journal import service
 from wijkregistratie.journal.schemas import JournalEntryCreate, JournalEntryRead
 
 router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/journal", tags=["Journal"])
-CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
 
 
 @router.post(

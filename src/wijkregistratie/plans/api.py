@@ -1,18 +1,16 @@
-import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.plans import service
 from wijkregistratie.plans.schemas import PlanContent, PlanRead, PlanVersionSummary
 
 router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/plan", tags=["Plans"])
-CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
-WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 
 
 @router.get(

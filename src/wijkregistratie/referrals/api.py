@@ -1,21 +1,20 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import ReferralStatus
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.referrals import service
 from wijkregistratie.referrals.schemas import ReferralCreate, ReferralPage, ReferralRead, ReferralStatusUpdate
 
 router = APIRouter(prefix=API_PREFIX, tags=["Referrals"])
-CaseId = Annotated[uuid.UUID, Path(alias="caseId", description="The case's id.")]
 ReferralId = Annotated[uuid.UUID, Path(alias="referralId", description="The referral's id.")]
-WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 
 
 @router.post(

@@ -1,11 +1,11 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN, POSTCODE_PATTERN
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
@@ -15,7 +15,6 @@ from wijkregistratie.services.schemas import ServicePage, ServiceRead, ServiceWr
 
 router = APIRouter(prefix=f"{API_PREFIX}/services", tags=["Service directory"])
 ServiceId = Annotated[uuid.UUID, Path(alias="serviceId", description="The service's id.")]
-WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 
 
 @router.get(

@@ -1,11 +1,11 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import SignalStatus
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import ETAG_HEADER, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
@@ -27,7 +27,6 @@ from wijkregistratie.signals.schemas import (
 
 router = APIRouter(prefix=f"{API_PREFIX}/signals", tags=["Signals"])
 SignalId = Annotated[uuid.UUID, Path(alias="signalId", description="The signal's id.")]
-WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 
 
 @router.post(

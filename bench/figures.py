@@ -1,0 +1,318 @@
+"""Benchmark: the full indicator set for a whole municipality and one year, on PostgreSQL.
+
+Generates a realistic city straight into a fresh database with COPY: cases over ten years, each with its
+household, one or two signals, involved organisations, sometimes a referral, and two assessments; then
+times `figures.service.compute` (the same call the API makes: SQL aggregation plus disclosure control)
+for the last full year. Prints the median of several runs for each size. Run: `make bench-figures`.
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from server_database import admin, database_dsn
+from wijkregistratie.core.database import create_engine, create_sessionmaker
+from wijkregistratie.core.migrate import upgrade
+from wijkregistratie.figures.service import compute
+
+SOURCES = [
+    "general_practitioner",
+    "school",
+    "housing_corporation",
+    "police",
+    "nuisance_desk",
+    "volunteer_information_point",
+    "youth_care_report",
+    "self_referral",
+    "team_organisation",
+]
+DOMAINS = [
+    "finances",
+    "work_and_education",
+    "time_use",
+    "housing",
+    "domestic_relations",
+    "mental_health",
+    "physical_health",
+    "substance_use",
+    "basic_adl",
+    "instrumental_adl",
+    "social_network",
+    "social_participation",
+    "justice",
+]
+REASONS = ["handled_by_team"] * 5 + ["goal_reached"] * 3 + ["referred_to_specialist_care"] * 2 + ["moved", "other"]
+YEARS = 10
+
+
+async def generate(dsn: str, cases: int, rng: random.Random) -> int:
+    """Fill the database; returns the last full year in it."""
+    connection = await asyncpg.connect(dsn)
+    now = datetime.now(UTC)
+    try:
+        organisations = [uuid.uuid4() for _ in range(30)]
+        await connection.copy_records_to_table(
+            "organisations",
+            columns=["id", "name", "kind", "created_at"],
+            records=[(o, f"Organisatie {i}", "social_work", now) for i, o in enumerate(organisations)],
+        )
+        teams = [uuid.uuid4() for _ in range(20)]
+        await connection.copy_records_to_table(
+            "teams",
+            columns=["id", "name", "municipality_code", "area_codes", "first_contact_target_days", "created_at"],
+            records=[(t, f"Team {i}", "GM0599", json.dumps([f"WK0599{i:02d}"]), 3, now) for i, t in enumerate(teams)],
+        )
+        batch = 20_000
+        for start in range(0, cases, batch):
+            rows: dict[str, list[tuple[Any, ...]]] = {
+                k: [] for k in ("households", "cases", "signals", "involvements", "referrals", "assessments")
+            }
+            for n in range(start, min(start + batch, cases)):
+                team_index = n % len(teams)
+                household, case_id = uuid.uuid4(), uuid.uuid4()
+                registered = now - timedelta(days=rng.uniform(20, 365 * YEARS), hours=rng.uniform(0, 24))
+                owner = organisations[n % len(organisations)]
+                rows["households"].append(
+                    (household, "3072AB", n % 400 + 1, str(n), f"BU0599{team_index:02d}{n % 5:02d}", owner, registered)
+                )
+                opened = registered + timedelta(days=rng.randrange(1, 6))
+                closed = opened + timedelta(days=rng.randrange(10, 400)) if rng.random() < 0.85 else None
+                closed = closed if closed and closed < now else None
+                reason = rng.choice(REASONS) if closed else None
+                handled = ("specialist_care" if reason == "referred_to_specialist_care" else "team") if closed else None
+                rows["cases"].append(
+                    (
+                        case_id,
+                        household,
+                        teams[team_index],
+                        "closed" if closed else "active",
+                        opened,
+                        closed,
+                        reason,
+                        handled,
+                        owner,
+                        2,
+                    )
+                )
+                for signal_number in range(1 if rng.random() < 0.8 else 2):
+                    contact = (registered + timedelta(days=rng.choice([1, 2, 2, 3, 4, 6]))).date()
+                    rows["signals"].append(
+                        (
+                            uuid.uuid4(),
+                            household,
+                            teams[team_index],
+                            owner,
+                            rng.choice(SOURCES),
+                            json.dumps(rng.sample(DOMAINS, rng.randrange(1, 3))),
+                            "Zorgen.",
+                            "normal",
+                            True,
+                            "accepted",
+                            case_id,
+                            registered + timedelta(hours=signal_number),
+                            contact,
+                            1,
+                        )
+                    )
+                for organisation in rng.sample(organisations, rng.randrange(1, 5)):
+                    rows["involvements"].append(
+                        (
+                            uuid.uuid4(),
+                            case_id,
+                            organisation,
+                            "carries_out",
+                            "statutory_task",
+                            "Wmo 2015",
+                            opened.date(),
+                            1,
+                            opened,
+                        )
+                    )
+                if rng.random() < 0.2:
+                    rows["referrals"].append(
+                        (
+                            uuid.uuid4(),
+                            case_id,
+                            owner,
+                            rng.choice(organisations),
+                            "Schulden.",
+                            "consent",
+                            "x",
+                            "completed",
+                            1,
+                            opened,
+                            opened,
+                        )
+                    )
+                domains = rng.sample(DOMAINS, 3)
+                first = {d: rng.randrange(1, 4) for d in domains}
+                for kind_offset, scores in (
+                    (0, first),
+                    (60, {d: min(5, s + rng.randrange(0, 3)) for d, s in first.items()}),
+                ):
+                    rows["assessments"].append(
+                        (
+                            uuid.uuid4(),
+                            case_id,
+                            "zrm",
+                            "2017",
+                            "measured",
+                            (opened + timedelta(days=kind_offset)).date(),
+                            json.dumps(scores),
+                            owner,
+                            opened + timedelta(days=kind_offset),
+                        )
+                    )
+            await connection.copy_records_to_table(
+                "households",
+                records=rows["households"],
+                columns=[
+                    "id",
+                    "postcode",
+                    "house_number",
+                    "house_number_addition",
+                    "buurt_code",
+                    "created_by_organisation_id",
+                    "created_at",
+                ],
+            )
+            await connection.copy_records_to_table(
+                "cases",
+                records=rows["cases"],
+                columns=[
+                    "id",
+                    "household_id",
+                    "team_id",
+                    "status",
+                    "opened_at",
+                    "closed_at",
+                    "closure_reason",
+                    "handled_by",
+                    "opened_by_organisation_id",
+                    "version",
+                ],
+            )
+            await connection.copy_records_to_table(
+                "signals",
+                records=rows["signals"],
+                columns=[
+                    "id",
+                    "household_id",
+                    "team_id",
+                    "reporting_organisation_id",
+                    "source",
+                    "life_domains",
+                    "description",
+                    "urgency",
+                    "resident_aware",
+                    "status",
+                    "case_id",
+                    "registered_at",
+                    "first_contact_on",
+                    "version",
+                ],
+            )
+            await connection.copy_records_to_table(
+                "involvements",
+                records=rows["involvements"],
+                columns=[
+                    "id",
+                    "case_id",
+                    "organisation_id",
+                    "role",
+                    "basis",
+                    "basis_reference",
+                    "since",
+                    "version",
+                    "created_at",
+                ],
+            )
+            await connection.copy_records_to_table(
+                "referrals",
+                records=rows["referrals"],
+                columns=[
+                    "id",
+                    "case_id",
+                    "from_organisation_id",
+                    "to_organisation_id",
+                    "reason",
+                    "basis",
+                    "basis_reference",
+                    "status",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ],
+            )
+            await connection.copy_records_to_table(
+                "assessments",
+                records=rows["assessments"],
+                columns=[
+                    "id",
+                    "case_id",
+                    "instrument",
+                    "instrument_version",
+                    "kind",
+                    "assessed_on",
+                    "scores",
+                    "organisation_id",
+                    "created_at",
+                ],
+            )
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+    return now.year - 1
+
+
+async def measure(database_url: str, year: int, runs: int) -> list[float]:
+    engine = create_engine(database_url)
+    timings = []
+    try:
+        for _ in range(runs + 1):
+            async with create_sessionmaker(engine)() as session:
+                began = time.perf_counter()
+                figures = await compute(session, None, "GM0599", None, str(year), [])
+                timings.append((time.perf_counter() - began) * 1000)
+                assert len(figures.indicators) == 10
+    finally:
+        await engine.dispose()
+    return timings[1:]  # the first run warms the caches
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"{'cases':>10} {'generated in':>13} {'median':>9} {'min':>9} {'max':>9}   (whole municipality, one year)")
+    for size in args.cases:
+        name = f"wr_bench_figures_{uuid.uuid4().hex[:8]}"
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+        dsn = database_dsn(name)
+        database_url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+        try:
+            upgrade(database_url)
+            began = time.perf_counter()
+            year = asyncio.run(generate(dsn, size, random.Random(size)))
+            generated = time.perf_counter() - began
+            timings = asyncio.run(measure(database_url, year, args.runs))
+            print(
+                f"{size:>10} {generated:>12.0f}s {statistics.median(timings):>7.0f}ms {min(timings):>7.0f}ms "
+                f"{max(timings):>7.0f}ms",
+                flush=True,
+            )
+        finally:
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
