@@ -39,7 +39,11 @@ class Page(ApiModel, Generic[ItemT]):
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, at most {MAX_PAGE_SIZE}.")]
 Cursor = Annotated[
     str | None,
-    Query(max_length=200, description="The `nextCursor` of the previous page.", examples=["eyJ0Ijo..."]),
+    Query(
+        max_length=200,
+        description="The `nextCursor` of the previous page.",
+        examples=["WyIyMDI2LTAzLTAyVDA4OjMwOjAwKzAwOjAwIiwgIjVlNGQwYTlhLTU3NmMtNGY4Zi04YjlkLTAxNmYxYzFiOGUzZiJd"],
+    ),
 ]
 
 
