@@ -73,21 +73,30 @@ async def generate(dsn: str, cases: int, rng: random.Random) -> int:
         batch = 20_000
         for start in range(0, cases, batch):
             rows: dict[str, list[tuple[Any, ...]]] = {
-                k: [] for k in ("households", "cases", "signals", "involvements", "referrals", "assessments")
+                k: []
+                for k in (
+                    "households",
+                    "cases",
+                    "signals",
+                    "involvements",
+                    "referrals",
+                    "assessments",
+                    "assessment_changes",
+                )
             }
             for n in range(start, min(start + batch, cases)):
                 team_index = n % len(teams)
                 household, case_id = uuid.uuid4(), uuid.uuid4()
                 registered = now - timedelta(days=rng.uniform(20, 365 * YEARS), hours=rng.uniform(0, 24))
                 owner = organisations[n % len(organisations)]
-                rows["households"].append(
-                    (household, "3072AB", n % 400 + 1, str(n), f"BU0599{team_index:02d}{n % 5:02d}", owner, registered)
-                )
+                buurt = f"BU0599{team_index:02d}{n % 5:02d}"
+                rows["households"].append((household, "3072AB", n % 400 + 1, str(n), buurt, owner, registered))
                 opened = registered + timedelta(days=rng.randrange(1, 6))
                 closed = opened + timedelta(days=rng.randrange(10, 400)) if rng.random() < 0.85 else None
                 closed = closed if closed and closed < now else None
                 reason = rng.choice(REASONS) if closed else None
                 handled = ("specialist_care" if reason == "referred_to_specialist_care" else "team") if closed else None
+                involved = rng.sample(organisations, rng.randrange(1, 5))
                 rows["cases"].append(
                     (
                         case_id,
@@ -100,6 +109,9 @@ async def generate(dsn: str, cases: int, rng: random.Random) -> int:
                         handled,
                         owner,
                         2,
+                        buurt,
+                        registered,
+                        len(involved),
                     )
                 )
                 for signal_number in range(1 if rng.random() < 0.8 else 2):
@@ -120,9 +132,10 @@ async def generate(dsn: str, cases: int, rng: random.Random) -> int:
                             registered + timedelta(hours=signal_number),
                             contact,
                             1,
+                            buurt,
                         )
                     )
-                for organisation in rng.sample(organisations, rng.randrange(1, 5)):
+                for organisation in involved:
                     rows["involvements"].append(
                         (
                             uuid.uuid4(),
@@ -154,10 +167,8 @@ async def generate(dsn: str, cases: int, rng: random.Random) -> int:
                     )
                 domains = rng.sample(DOMAINS, 3)
                 first = {d: rng.randrange(1, 4) for d in domains}
-                for kind_offset, scores in (
-                    (0, first),
-                    (60, {d: min(5, s + rng.randrange(0, 3)) for d, s in first.items()}),
-                ):
+                latest = {d: min(5, s + rng.randrange(0, 3)) for d, s in first.items()}
+                for kind_offset, scores in ((0, first), (60, latest)):
                     rows["assessments"].append(
                         (
                             uuid.uuid4(),
@@ -171,6 +182,10 @@ async def generate(dsn: str, cases: int, rng: random.Random) -> int:
                             opened + timedelta(days=kind_offset),
                         )
                     )
+                rows["assessment_changes"] += [
+                    (case_id, "2017", d, opened.date(), first[d], (opened + timedelta(days=60)).date(), latest[d], 2)
+                    for d in domains
+                ]
             await connection.copy_records_to_table(
                 "households",
                 records=rows["households"],
@@ -198,6 +213,9 @@ async def generate(dsn: str, cases: int, rng: random.Random) -> int:
                     "handled_by",
                     "opened_by_organisation_id",
                     "version",
+                    "buurt_code",
+                    "first_signal_at",
+                    "organisations_involved",
                 ],
             )
             await connection.copy_records_to_table(
@@ -218,6 +236,7 @@ async def generate(dsn: str, cases: int, rng: random.Random) -> int:
                     "registered_at",
                     "first_contact_on",
                     "version",
+                    "buurt_code",
                 ],
             )
             await connection.copy_records_to_table(
@@ -265,6 +284,20 @@ async def generate(dsn: str, cases: int, rng: random.Random) -> int:
                     "scores",
                     "organisation_id",
                     "created_at",
+                ],
+            )
+            await connection.copy_records_to_table(
+                "assessment_changes",
+                records=rows["assessment_changes"],
+                columns=[
+                    "case_id",
+                    "instrument_version",
+                    "domain",
+                    "first_on",
+                    "first_score",
+                    "latest_on",
+                    "latest_score",
+                    "measurements",
                 ],
             )
         await connection.execute("ANALYZE")

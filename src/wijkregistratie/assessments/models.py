@@ -21,3 +21,19 @@ class Assessment(SQLModel, table=True):
     scores: dict[str, int] = json_field(dict)
     organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
     created_at: datetime = timestamp_field()
+
+
+class AssessmentChange(SQLModel, table=True):
+    """Per case and domain, the first and the latest measured score; kept up to date with every measurement
+    so the figures read one row per case and domain instead of unnesting every assessment."""
+
+    __tablename__ = "assessment_changes"
+
+    case_id: uuid.UUID = Field(foreign_key="cases.id", primary_key=True)
+    instrument_version: str = Field(max_length=20, primary_key=True)
+    domain: str = Field(max_length=50, primary_key=True)
+    first_on: date
+    first_score: int
+    latest_on: date
+    latest_score: int
+    measurements: int = 1

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.assessments.models import Assessment
+from wijkregistratie.assessments.models import Assessment, AssessmentChange
 from wijkregistratie.assessments.schemas import (
     AssessmentCreate,
     AssessmentRead,
@@ -74,8 +74,36 @@ async def add_assessment(
         organisation_id=principal.organisation_id,
     )
     session.add(assessment)
+    if data.kind == AssessmentKind.measured:
+        await _keep_changes(session, assessment)
     await session.flush()
     return _read(assessment)
+
+
+async def _keep_changes(session: AsyncSession, assessment: Assessment) -> None:
+    """Move each scored domain's first or latest measurement along, for the figures."""
+    for domain, score in assessment.scores.items():
+        key = (assessment.case_id, assessment.instrument_version, domain)
+        change = await session.get(AssessmentChange, key)
+        if change is None:
+            session.add(
+                AssessmentChange(
+                    case_id=assessment.case_id,
+                    instrument_version=assessment.instrument_version,
+                    domain=domain,
+                    first_on=assessment.assessed_on,
+                    first_score=score,
+                    latest_on=assessment.assessed_on,
+                    latest_score=score,
+                )
+            )
+            continue
+        if assessment.assessed_on >= change.latest_on:
+            change.latest_on, change.latest_score = assessment.assessed_on, score
+        if assessment.assessed_on < change.first_on:
+            change.first_on, change.first_score = assessment.assessed_on, score
+        change.measurements += 1
+        session.add(change)
 
 
 async def _assessments(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[Assessment]:

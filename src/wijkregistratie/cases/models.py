@@ -26,6 +26,7 @@ class Case(SQLModel, table=True):
         # One household, one open case: the database holds the line even against racing writers.
         _partial_index("uq_cases_one_open_per_household", "household_id", where="status <> 'closed'"),
         Index("ix_cases_team_opened", "team_id", "opened_at"),
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
     id: uuid.UUID = id_field()
@@ -39,6 +40,11 @@ class Case(SQLModel, table=True):
     handled_by: str | None = code_field(default=None)
     learning_note: str | None = Field(default=None, sa_type=Text)
     opened_by_organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    # Kept for the figures, so they need no joins: the neighbourhood, when the first signal came in, and how
+    # many organisations were ever involved.
+    buurt_code: str | None = text_field(10, default=None)
+    first_signal_at: datetime | None = optional_timestamp_field()
+    organisations_involved: int = 0
     # Bumped on every change of status, team or lead; the ETag of the case.
     version: int = 1
 

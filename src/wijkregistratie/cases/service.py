@@ -113,7 +113,13 @@ async def open_case(session: AsyncSession, principal: Principal, data: CaseOpen)
         raise Conflict("The household already has an open case; one household has one case at a time.")
     signals = await _signals_to_take_up(session, principal, data.signal_ids, household.id)
     team = await _team_for_case(session, data.team_id, signals, household.buurt_code)
-    case = Case(household_id=household.id, team_id=team.id, opened_by_organisation_id=principal.organisation_id)
+    case = Case(
+        household_id=household.id,
+        team_id=team.id,
+        opened_by_organisation_id=principal.organisation_id,
+        buurt_code=household.buurt_code,
+        first_signal_at=min((s.registered_at for s in signals), default=None),
+    )
     session.add(case)
     try:
         await session.flush()
@@ -180,6 +186,12 @@ async def involve(
     since: date | None = None,
     consent_id: uuid.UUID | None = None,
 ) -> Involvement:
+    statement = select(Involvement.id).where(
+        Involvement.case_id == case.id, Involvement.organisation_id == organisation_id
+    )
+    if (await session.exec(statement)).first() is None:
+        case.organisations_involved += 1  # counted once per organisation, however often it joins
+        session.add(case)
     involvement = Involvement(
         case_id=case.id,
         organisation_id=organisation_id,

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, or_, select, text
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.assessments.models import AssessmentChange
 from wijkregistratie.assessments.service import instruments
-from wijkregistratie.cases.models import Case, Involvement
+from wijkregistratie.cases.models import Case
 from wijkregistratie.core.codes import (
     CaseStatus,
     ClosureReason,
@@ -47,7 +49,7 @@ SG = Signal.__table__.c  # type: ignore[attr-defined]
 CS = Case.__table__.c  # type: ignore[attr-defined]
 HH = Household.__table__.c  # type: ignore[attr-defined]
 TM = Team.__table__.c  # type: ignore[attr-defined]
-IV = Involvement.__table__.c  # type: ignore[attr-defined]
+AC = AssessmentChange.__table__.c  # type: ignore[attr-defined]
 
 INDICATORS = {
     "signals-by-source": "Signals by source",
@@ -72,12 +74,11 @@ class Scope:
     start: datetime
     end: datetime  # exclusive
 
-    def households(self) -> ColumnElement[bool] | None:
-        """Households in the area: a BU code starts with the digits of its WK and GM codes."""
+    def in_area(self, buurt_code: Any) -> ColumnElement[bool] | None:
+        """Rows whose neighbourhood lies in the area: a BU code starts with the digits of its WK and GM codes."""
         if self.area_code is None:
             return None
-        prefix = "BU" + self.area_code[2:]
-        condition: ColumnElement[bool] = HH.buurt_code.like(f"{prefix}%")
+        condition: ColumnElement[bool] = buurt_code.like(f"BU{self.area_code[2:]}%")
         return condition
 
 
@@ -123,20 +124,12 @@ def _ts() -> Any:
     return DateTime(timezone=True)
 
 
-def _signals(scope: Scope) -> Select[Any]:
-    statement = select(SG.id).join(Household, HH.id == SG.household_id)
+def _in_scope(statement: Select[Any], scope: Scope, table: Any) -> Select[Any]:
+    """Signals and cases keep their team and neighbourhood, so the scope needs no join."""
     if scope.team_id:
-        statement = statement.where(SG.team_id == scope.team_id)
-    if (area := scope.households()) is not None:
+        statement = statement.where(table.team_id == scope.team_id)
+    if (area := scope.in_area(table.buurt_code)) is not None:
         statement = statement.where(area)
-    return statement
-
-
-def _in_scope(statement: Select[Any], scope: Scope, team_column: Any, household_column: Any) -> Select[Any]:
-    if scope.team_id:
-        statement = statement.where(team_column == scope.team_id)
-    if (area := scope.households()) is not None:
-        statement = statement.where(household_column.in_(select(HH.id).where(area)))
     return statement
 
 
@@ -155,8 +148,7 @@ async def signals_by_source(session: AsyncSession, scope: Scope) -> Indicator:
     statement = _in_scope(
         select(SG.source, func.count()).where(SG.registered_at >= scope.start, SG.registered_at < scope.end),
         scope,
-        SG.team_id,
-        SG.household_id,
+        SG,
     ).group_by(SG.source)
     counts = dict((await session.exec(statement)).all())  # type: ignore[call-overload]
     keys = [s.value for s in SignalSource]
@@ -170,16 +162,22 @@ async def signals_by_source(session: AsyncSession, scope: Scope) -> Indicator:
     )
 
 
-async def signals_by_life_domain(session: AsyncSession, scope: Scope) -> Indicator:
+def _names_domain(dialect: str, domain: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":  # JSONB containment, without turning every row into text
+        contains: ColumnElement[bool] = type_coerce(SG.life_domains, JSONB).contains([domain])
+        return contains
+    # Codes are whole quoted words in the JSON text, so a text match is exact.
+    return cast(SG.life_domains, String).like(f'%"{domain}"%')
+
+
+async def signals_by_life_domain(session: AsyncSession, scope: Scope, dialect: str) -> Indicator:
     # A signal may name several domains, so these cells overlap and have no total to subtract from.
     keys = [d.value for d in LifeDomain]
-    text_domains = cast(SG.life_domains, String)
-    columns = [func.sum(case((text_domains.like(f'%"{k}"%'), 1), else_=0)) for k in keys]
+    columns = [func.sum(case((_names_domain(dialect, k), 1), else_=0)) for k in keys]
     statement = _in_scope(
         select(*columns).where(SG.registered_at >= scope.start, SG.registered_at < scope.end),
         scope,
-        SG.team_id,
-        SG.household_id,
+        SG,
     )
     row = (await session.exec(statement)).one()  # type: ignore[call-overload]
     cells = [protect(int(v or 0)) for v in row]
@@ -203,8 +201,7 @@ async def first_contact(session: AsyncSession, scope: Scope, dialect: str, today
         .join(Team, TM.id == SG.team_id)
         .where(SG.registered_at >= scope.start, SG.registered_at < scope.end),
         scope,
-        SG.team_id,
-        SG.household_id,
+        SG,
     )
     measured, on_time = (int(v or 0) for v in (await session.exec(statement)).one())  # type: ignore[call-overload]
     total, cells = protect_group(measured, [on_time, measured - on_time])
@@ -237,8 +234,7 @@ async def waiting_list(session: AsyncSession, scope: Scope, dialect: str, today:
             SG.status.in_([SignalStatus.open, SignalStatus.in_triage]), SG.registered_at < scope.end
         ),
         scope,
-        SG.team_id,
-        SG.household_id,
+        SG,
     )
     row = (await session.exec(statement)).one()  # type: ignore[call-overload]
     total, cells = protect_breakdown([int(v or 0) for v in row])
@@ -252,7 +248,7 @@ async def waiting_list(session: AsyncSession, scope: Scope, dialect: str, today:
 
 
 def _cases(scope: Scope, *columns: Any) -> Select[Any]:
-    return _in_scope(select(*columns), scope, CS.team_id, CS.household_id)
+    return _in_scope(select(*columns), scope, CS)
 
 
 def _closed_in(scope: Scope) -> ColumnElement[bool]:
@@ -315,9 +311,8 @@ async def handled_by(session: AsyncSession, scope: Scope) -> Indicator:
 
 
 async def lead_time(session: AsyncSession, scope: Scope, dialect: str) -> Indicator:
-    """Median and 80th percentile, picked in SQL by position; published only over enough cases."""
-    first_signal = select(func.min(SG.registered_at)).where(SG.case_id == CS.id).correlate(Case).scalar_subquery()
-    days = _days_between(dialect, CS.closed_at, func.coalesce(first_signal, CS.opened_at)).label("days")
+    """Median and 80th percentile of the days from the first signal to closure, over enough cases only."""
+    days = _days_between(dialect, CS.closed_at, func.coalesce(CS.first_signal_at, CS.opened_at)).label("days")
     base = _cases(scope, days).where(_closed_in(scope))
     count = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
     cells = []
@@ -325,9 +320,13 @@ async def lead_time(session: AsyncSession, scope: Scope, dialect: str) -> Indica
         if count < MIN_RATE_DENOMINATOR:
             cells.append(FigureCell(key=key, label=key, value=None, status=CellStatus.suppressed))
             continue
-        position = max(0, round(fraction * count) - 1)
-        picked = (await session.exec(base.order_by(days).offset(position).limit(1))).one()  # type: ignore[call-overload]
-        cells.append(FigureCell(key=key, label=key, value=round(float(picked[0]), 1), status=CellStatus.published))
+        if dialect == "postgresql":
+            picked = await session.scalar(
+                _cases(scope, func.percentile_disc(fraction).within_group(days)).where(_closed_in(scope))
+            )
+        else:  # picked by position, as SQLite has no percentile function
+            picked = await session.scalar(base.order_by(days).offset(max(0, round(fraction * count) - 1)).limit(1))
+        cells.append(FigureCell(key=key, label=key, value=round(float(picked), 1), status=CellStatus.published))
     return Indicator(
         code="lead-time", title=INDICATORS["lead-time"], unit="days", total=_total(protect(count)), cells=cells
     )
@@ -335,29 +334,24 @@ async def lead_time(session: AsyncSession, scope: Scope, dialect: str) -> Indica
 
 async def organisations_per_case(session: AsyncSession, scope: Scope) -> Indicator:
     active = and_(CS.opened_at < scope.end, or_(CS.closed_at.is_(None), CS.closed_at >= scope.start))
-    per_case = (
-        _cases(scope, CS.id, func.count(distinct(IV.organisation_id)).label("organisations"))
-        .join(Involvement, IV.case_id == CS.id)
-        .where(active)
-        .group_by(CS.id)
-        .subquery()
-    )
-    n = per_case.c.organisations
-    statement = select(
-        func.sum(case((n == 1, 1), else_=0)),
+    n = CS.organisations_involved
+    statement = _cases(
+        scope,
+        func.sum(case((n <= 1, 1), else_=0)),
         func.sum(case((n == 2, 1), else_=0)),
         func.sum(case((n == 3, 1), else_=0)),
         func.sum(case((n >= 4, 1), else_=0)),
         func.avg(n),
         func.count(),
-    )
+    ).where(active)
     *buckets, mean, count = (await session.exec(statement)).one()  # type: ignore[call-overload]
     total, cells = protect_breakdown([int(v or 0) for v in buckets])
+    enough = mean is not None and count >= MIN_RATE_DENOMINATOR
     mean_cell = FigureCell(
         key="mean",
         label="Mean",
-        value=round(float(mean), 1) if mean is not None and count >= MIN_RATE_DENOMINATOR else None,
-        status=CellStatus.published if mean is not None and count >= MIN_RATE_DENOMINATOR else CellStatus.suppressed,
+        value=round(float(mean), 1) if enough else None,
+        status=CellStatus.published if enough else CellStatus.suppressed,
     )
     return Indicator(
         code="organisations-per-case",
@@ -368,50 +362,34 @@ async def organisations_per_case(session: AsyncSession, scope: Scope) -> Indicat
     )
 
 
-SCORE_PAIRS = {
-    # Per case and domain: the first and the latest measured score, unnested from the JSON in the database.
-    "postgresql": """
-        SELECT s.key AS domain, a.case_id, a.assessed_on, a.created_at, CAST(s.value AS INTEGER) AS score
-        FROM assessments a CROSS JOIN LATERAL jsonb_each_text(a.scores) AS s
-        WHERE a.kind = 'measured' AND a.instrument = 'zrm' AND a.instrument_version = '2017'""",
-    "sqlite": """
-        SELECT s.key AS domain, a.case_id, a.assessed_on, a.created_at, CAST(s.value AS INTEGER) AS score
-        FROM assessments a, json_each(a.scores) AS s
-        WHERE a.kind = 'measured' AND a.instrument = 'zrm' AND a.instrument_version = '2017'""",
-}
-
-
-async def self_sufficiency_change(session: AsyncSession, scope: Scope, dialect: str) -> Indicator:
-    cases_in_scope = _cases(scope, CS.id).where(
-        CS.opened_at < scope.end, or_(CS.closed_at.is_(None), CS.closed_at >= scope.start)
+async def self_sufficiency_change(session: AsyncSession, scope: Scope) -> Indicator:
+    """Per domain, of the cases measured at least twice: improved, unchanged, worsened, and the mean change."""
+    change = AC.latest_score - AC.first_score
+    columns = (
+        AC.domain,
+        func.sum(case((change > 0, 1), else_=0)),
+        func.sum(case((change == 0, 1), else_=0)),
+        func.sum(case((change < 0, 1), else_=0)),
+        func.avg(change),
+        func.count(),
     )
-    compiled = cases_in_scope.compile(dialect=session.bind.dialect, compile_kwargs={"literal_binds": True})  # type: ignore[union-attr]
-    # Built from our own compiled query (validated ids and dates) and fixed text: nothing from the caller.
-    sql = f"""
-        WITH scores AS ({SCORE_PAIRS[dialect]} AND a.case_id IN ({compiled})),
-        ranked AS (
-            SELECT domain, case_id, score,
-                   ROW_NUMBER() OVER (PARTITION BY domain, case_id ORDER BY assessed_on, created_at) AS first_rank,
-                   ROW_NUMBER() OVER (PARTITION BY domain, case_id ORDER BY assessed_on DESC, created_at DESC)
-                       AS last_rank,
-                   COUNT(*) OVER (PARTITION BY domain, case_id) AS measured
-            FROM scores
+    joined = select(*columns).select_from(Case).join(AssessmentChange, AC.case_id == CS.id)
+    statement = _in_scope(
+        joined.where(
+            AC.instrument_version == "2017",
+            AC.measurements >= 2,
+            CS.opened_at < scope.end,
+            or_(CS.closed_at.is_(None), CS.closed_at >= scope.start),
         ),
-        pairs AS (
-            SELECT domain, case_id,
-                   MAX(CASE WHEN last_rank = 1 THEN score END) - MAX(CASE WHEN first_rank = 1 THEN score END) AS change
-            FROM ranked WHERE measured >= 2 GROUP BY domain, case_id
-        )
-        SELECT domain, SUM(CASE WHEN change > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN change = 0 THEN 1 ELSE 0 END),
-               SUM(CASE WHEN change < 0 THEN 1 ELSE 0 END), AVG(change), COUNT(*)
-        FROM pairs GROUP BY domain"""
-    connection = await session.connection()
-    rows = {r[0]: r[1:] for r in (await connection.execute(text(sql))).all()}
+        scope,
+        CS,
+    ).group_by(AC.domain)
+    rows = {r[0]: r[1:] for r in (await session.exec(statement)).all()}  # type: ignore[call-overload]
     cells: list[FigureCell] = []
     domains = next(i for i in instruments() if i.version == "2017").domains
     for domain in domains:
         improved, same, worse, mean, count = rows.get(domain.code, (0, 0, 0, None, 0))
-        total, parts = protect_group(int(count), [int(improved), int(same), int(worse)])
+        _, parts = protect_group(int(count), [int(improved), int(same), int(worse)])
         cells += [
             FigureCell(key=f"{domain.code}.{k}", label=f"{domain.name}: {k}", value=c.value, status=c.status)
             for k, c in zip(("improved", "unchanged", "worsened"), parts, strict=True)
@@ -425,7 +403,6 @@ async def self_sufficiency_change(session: AsyncSession, scope: Scope, dialect: 
                 status=CellStatus.published if enough else CellStatus.suppressed,
             )
         )
-        del total
     return Indicator(
         code="self-sufficiency-change", title=INDICATORS["self-sufficiency-change"], unit="count", cells=cells
     )
@@ -453,15 +430,14 @@ async def compute(
         end=datetime.combine(end_day + timedelta(days=1), time.min, UTC),
     )
     if area_code is not None:
-        area = scope.households()
-        assert area is not None  # noqa: S101 - an area code gives an area condition
-        known = (await session.exec(select(HH.id).where(area).limit(1))).first()  # type: ignore[call-overload]
+        area = scope.in_area(HH.buurt_code)
+        known = await session.scalar(select(HH.id).where(area).limit(1))  # type: ignore[arg-type]
         if known is None:
             raise InvalidInput.field("areaCode", "no household is registered in this area; check the code")
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     computations = {
         "signals-by-source": lambda: signals_by_source(session, scope),
-        "signals-by-life-domain": lambda: signals_by_life_domain(session, scope),
+        "signals-by-life-domain": lambda: signals_by_life_domain(session, scope, dialect),
         "first-contact-within-target": lambda: first_contact(session, scope, dialect, today),
         "waiting-list": lambda: waiting_list(session, scope, dialect, today),
         "cases": lambda: cases_overview(session, scope),
@@ -469,7 +445,7 @@ async def compute(
         "handled-by": lambda: handled_by(session, scope),
         "lead-time": lambda: lead_time(session, scope, dialect),
         "organisations-per-case": lambda: organisations_per_case(session, scope),
-        "self-sufficiency-change": lambda: self_sufficiency_change(session, scope, dialect),
+        "self-sufficiency-change": lambda: self_sufficiency_change(session, scope),
     }
     indicators = [await computations[code]() for code in (wanted or INDICATORS)]
     if all(

@@ -6,7 +6,7 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import SignalStatus, Urgency
-from wijkregistratie.core.models import code_field, id_field, json_field, timestamp_field
+from wijkregistratie.core.models import code_field, id_field, json_field, text_field, timestamp_field
 
 
 class Signal(SQLModel, table=True):
@@ -29,6 +29,8 @@ class Signal(SQLModel, table=True):
     status: str = code_field(default=SignalStatus.open.value)
     case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
     registered_at: datetime = timestamp_field(index=True)
+    # The neighbourhood (CBS BU code) at registration: figures group by where it happened, without a join.
+    buurt_code: str | None = text_field(10, default=None)
     # Triage: the organisation it was forwarded to, why it was declined or forwarded, and first contact.
     forwarded_to_organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisations.id", index=True)
     triage_reason: str | None = Field(default=None, sa_type=Text)

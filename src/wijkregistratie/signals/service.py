@@ -35,6 +35,7 @@ async def register_signal(
         description=data.description,
         urgency=data.urgency,
         resident_aware=data.resident_aware,
+        buurt_code=household.buurt_code,
     )
     session.add(signal)
     await session.flush()

@@ -143,6 +143,9 @@ async def accept(
     else:
         signal.status = SignalStatus.accepted
         signal.case_id = case.id
+        if case.first_signal_at is None or signal.registered_at < case.first_signal_at:
+            case.first_signal_at = signal.registered_at
+            session.add(case)
         case_id = case.id
     return await _record(session, principal, signal, TriageActionKind.accepted, case=case_id)
 
