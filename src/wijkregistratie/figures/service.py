@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, DateTime, String, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -114,14 +114,9 @@ def parse_period(value: str, today: date) -> tuple[date, date]:
 def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
     """Days from `earlier` to `later` (dates or timestamps), in the database's own arithmetic."""
     if dialect == "postgresql":
-        return func.extract("epoch", cast(later, _ts()) - cast(earlier, _ts())) / 86400.0
+        moment = DateTime(timezone=True)
+        return func.extract("epoch", cast(later, moment) - cast(earlier, moment)) / 86400.0
     return func.julianday(later) - func.julianday(earlier)
-
-
-def _ts() -> Any:
-    from sqlalchemy import DateTime
-
-    return DateTime(timezone=True)
 
 
 def _in_scope(statement: Select[Any], scope: Scope, table: Any) -> Select[Any]:
