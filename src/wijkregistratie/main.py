@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from wijkregistratie import API_VERSION
 from wijkregistratie.assessments.api import router as assessments_router
@@ -18,6 +19,7 @@ from wijkregistratie.core.health import router as health_router
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.middleware import HardeningMiddleware, MetricsMiddleware
 from wijkregistratie.core.openapi import install_openapi
+from wijkregistratie.core.rate_limit import RateLimiter
 from wijkregistratie.core.settings import Settings, get_settings
 from wijkregistratie.db_models import import_all_models
 from wijkregistratie.figures.api import router as figures_router
@@ -92,9 +94,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         separate_input_output_schemas=False,
         redoc_url=None,
+        docs_url="/docs" if settings.public_docs else None,
+        openapi_url="/openapi.json" if settings.public_docs else None,
     )
     app.state.settings = settings
     app.state.vault = BsnVault(settings)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.token_rate_limiter = RateLimiter(settings.token_rate_limit_per_minute)
 
     for router in (
         auth_router,
@@ -120,6 +126,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     install_openapi(app)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:  # closed unless origins are named
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["API-Version", "ETag", "Location", "Retry-After"],
+        )
     app.add_middleware(
         HardeningMiddleware,
         max_body_bytes=settings.max_body_bytes,

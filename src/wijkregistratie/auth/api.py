@@ -34,7 +34,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     "form or as HTTP Basic credentials. `scope` narrows the token to some of the client's scopes; `actor` names "
     "the professional of the client's organisation on whose behalf the system acts, and travels in the token "
     "as its `act` claim. Tokens are short-lived: ask for a new one when `expires_in` has passed.",
-    responses=errors(401),
+    responses=errors(401, 429),
 )
 async def issue_token(
     request: Request,
@@ -50,6 +50,9 @@ async def issue_token(
     )
     if credentials is None:
         raise Unauthorized("Send client_id and client_secret.", error="invalid_client")
+    # Before the (deliberately slow) secret check, so guessing costs the guesser, not the server.
+    address = request.client.host if request.client else "unknown"
+    request.app.state.token_rate_limiter.check(f"{credentials[0]}|{address}", "token requests")
     principal = await service.authenticate_client(session, *credentials, form.scope, form.actor)
     token, lifetime = issue_access_token(principal, request.app.state.settings)
     response.headers["Cache-Control"] = "no-store"

@@ -130,6 +130,13 @@ class PreconditionRequired(Problem):
     status, slug, title = 428, "precondition-required", "Precondition required"
 
 
+class TooManyRequests(Problem):
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 def route_template(scope: Any) -> str:
     """The route's template (`/v1/cases/{caseId}`), never the concrete path: ids stay out of logs and metrics."""
     return getattr(scope.get("route"), "path", None) or "unmatched"

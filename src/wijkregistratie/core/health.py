@@ -1,6 +1,6 @@
 """Liveness, readiness and metrics, outside the versioned API."""
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -24,5 +24,7 @@ async def ready(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    if not request.app.state.settings.public_metrics:
+        raise HTTPException(status_code=404)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -26,6 +26,7 @@ _ERROR_TEXT: dict[int, tuple[str, str, str]] = {
     413: ("payload-too-large", "Payload too large", "The request body is larger than 1000000 bytes."),
     415: ("unsupported-media-type", "Unsupported media type", "Send the body as application/json."),
     428: ("precondition-required", "Precondition required", "Send If-Match with the ETag you last read."),
+    429: ("too-many-requests", "Too many requests", "This client made more than 600 requests in a minute."),
     500: ("internal-error", "Internal error", "An unexpected error occurred; it has been logged."),
     503: ("unavailable", "Service unavailable", "The database is unavailable; retry later."),
 }
@@ -40,6 +41,7 @@ _ERROR_DESCRIPTION = {
     413: "The request body is too large.",
     415: "The request body has a media type this operation does not take.",
     428: "The change needs an `If-Match` header.",
+    429: "Too many requests from this client; retry after the seconds in `Retry-After`.",
     500: "An unexpected error; no details are given.",
     503: "A dependency is unavailable; retry after the time in `Retry-After`.",
 }
@@ -122,7 +124,7 @@ def _complete_responses(document: dict[str, Any]) -> None:
         if takes_input:
             wanted.add(400)
         if operation.get("security"):
-            wanted |= {401, 403}
+            wanted |= {401, 403, 429}
         if "requestBody" in operation:
             wanted.add(413)
         for code in sorted(wanted):

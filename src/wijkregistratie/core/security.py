@@ -166,6 +166,7 @@ async def authenticate(
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send the access token as 'Authorization: Bearer <token>'.", error="invalid_request")
     principal = decode_access_token(token.strip(), request.app.state.settings)
+    request.app.state.rate_limiter.check(principal.client_id)
     missing = [s for s in security_scopes.scopes if not principal.has(s)]
     if missing:
         raise Forbidden(f"This operation needs the scope {', '.join(missing)}.")

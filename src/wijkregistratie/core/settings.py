@@ -40,6 +40,14 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_attachment_bytes: int = Field(default=10_000_000, ge=1024)
+    # Requests a client may make per minute, and token requests per client id and address per minute.
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    token_rate_limit_per_minute: int = Field(default=30, ge=1)
+    # Outside development the documentation and metrics can be kept off the public endpoint (404).
+    public_docs: bool = True
+    public_metrics: bool = True
+    # Browser origins allowed to call the API; none by default (CORS closed).
+    cors_origins: str = ""
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1, le=1000)
 
