@@ -70,3 +70,37 @@ def test_a_bsn_never_travels_in_a_url(document: dict[str, Any]) -> None:
         assert "bsn" not in path.lower()
         for parameter in operation.get("parameters", []):
             assert "bsn" not in parameter["name"].lower(), path
+
+
+def _unbounded(node: Any, where: str) -> list[str]:
+    """Strings without a maximum length and arrays without a maximum size, anywhere below a schema."""
+    if not isinstance(node, dict):
+        return []
+    types = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+    found = []
+    # Enumerations, patterns and formats bound a string by their form; a file's size is the upload limit.
+    bounded_by_form = (
+        "enum" in node
+        or "pattern" in node
+        or "contentMediaType" in node
+        or node.get("format") in {"uuid", "date", "date-time", "binary"}
+    )
+    if "string" in types and "maxLength" not in node and not bounded_by_form:
+        found.append(where)
+    if "array" in types and "maxItems" not in node:
+        found.append(where)
+    for name, child in node.get("properties", {}).items():
+        found += _unbounded(child, f"{where}.{name}")
+    found += _unbounded(node.get("items"), f"{where}[]")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for child in node.get(key, []):
+            found += _unbounded(child, where)
+    return found
+
+
+def test_every_string_and_array_declares_its_limit(document: dict[str, Any]) -> None:
+    unbounded = [p for name, schema in document["components"]["schemas"].items() for p in _unbounded(schema, name)]
+    for method, path, operation in _operations(document):
+        for parameter in operation.get("parameters", []):
+            unbounded += _unbounded(parameter["schema"], f"{method.upper()} {path} {parameter['name']}")
+    assert unbounded == []

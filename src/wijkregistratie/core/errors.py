@@ -62,7 +62,7 @@ class ProblemDetails(BaseModel):
     detail: str = Field(description="What went wrong in this case.", max_length=2000)
     instance: str = Field(description="The path of the request that failed.", max_length=2000)
     invalid_params: list[InvalidParam] | None = Field(
-        default=None, alias="invalidParams", description="Per field, what is wrong (400 only)."
+        default=None, alias="invalidParams", description="Per field, what is wrong (400 only).", max_length=100
     )
 
 

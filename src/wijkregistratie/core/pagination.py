@@ -28,7 +28,7 @@ RowT = TypeVar("RowT")
 
 
 class Page(ApiModel, Generic[ItemT]):
-    items: list[ItemT] = Field(description="The items of this page, in order.")
+    items: list[ItemT] = Field(description="The items of this page, in order.", max_length=MAX_PAGE_SIZE)
     next_cursor: str | None = Field(
         default=None,
         description="Pass as `cursor` to get the next page; absent on the last page.",

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
+from pydantic import StringConstraints
 
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN
@@ -38,7 +39,10 @@ async def read_figures(
     area_code_year: Annotated[
         int | None, Query(alias="areaCodeYear", ge=2000, le=2100, description="Vintage of the CBS code.")
     ] = None,
-    indicator: Annotated[list[str] | None, Query(max_length=20, description="Only these indicators.")] = None,
+    indicator: Annotated[
+        list[Annotated[str, StringConstraints(max_length=60)]] | None,
+        Query(max_length=20, description="Only these indicators."),
+    ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Figures | Response:
     figures = await service.compute(session, team_id, area_code, area_code_year, period, indicator or [])

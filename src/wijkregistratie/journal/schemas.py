@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
@@ -21,7 +21,9 @@ class JournalEntryCreate(ApiModel):
 
     kind: JournalKind
     occurred_at: datetime = Field(description="When the contact took place, with its time zone.")
-    participants: list[str] = Field(default_factory=list, max_length=20, description="Who took part, by name.")
+    participants: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20, description="Who took part, by name."
+    )
     text: str = Field(min_length=1, max_length=20_000)
     visibility: JournalVisibility = Field(
         default=JournalVisibility.own_organisation,
