@@ -5,6 +5,7 @@ suite creates its own PostgreSQL database, builds it with the migrations, and dr
 """
 
 import asyncio
+import logging
 import os
 import socket
 import threading
@@ -31,6 +32,35 @@ from wijkregistratie.organisations.schemas import OrganisationCreate
 from wijkregistratie.organisations.service import create_organisation
 
 T = TypeVar("T")
+
+# Everything the application logs during the run is kept here and swept for personal data at the end.
+RUN_LOG = Path(__file__).resolve().parents[1] / "test-output" / "test-run.log"
+# Personal data the tests send: names, an address, free text about a household. BSNs are added as made.
+PERSONAL_VALUES = {"Jansen", "Anouk", "Teststraat", "Huurachterstand", "Schulden; betalingsregeling nodig."}
+SENT_BSNS: set[str] = set()
+
+
+def leaked(log_text: str, values: set[str]) -> list[str]:
+    return sorted(value for value in values if value in log_text)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def swept_log() -> Iterator[None]:
+    """Keep everything the application logs during the run, and fail the run if personal data is in it."""
+    RUN_LOG.parent.mkdir(exist_ok=True)
+    RUN_LOG.write_text("", encoding="utf-8")
+    # Appending: uvicorn's logging setup closes existing handlers, and only an appending one reopens.
+    handler = logging.FileHandler(RUN_LOG, mode="a", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)  # records propagate here at the level each logger has
+    yield
+    handler.flush()
+    root.removeHandler(handler)
+    handler.close()
+    found = leaked(RUN_LOG.read_text(encoding="utf-8"), PERSONAL_VALUES | SENT_BSNS)
+    assert not found, f"personal data in the application's log ({RUN_LOG.name}): {found}"
+
 
 POSTGRES_SERVER_URL = os.environ.get("WR_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]

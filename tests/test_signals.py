@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Story, World, new_address, new_member, open_case, register_signal
+from tests.conftest import SENT_BSNS, Story, World, new_address, new_member, open_case, register_signal
 from wijkregistratie.core.identifiers import is_valid_bsn
 
 
@@ -15,6 +15,7 @@ def fresh_bsn() -> str:
         candidate = str(random.randrange(100_000_000, 999_999_999))
         if is_valid_bsn(candidate) and candidate not in _used_bsns:
             _used_bsns.add(candidate)
+            SENT_BSNS.add(candidate)
             return candidate
 
 

@@ -3,6 +3,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.conftest import leaked
 from wijkregistratie.core.errors import invalid_params_from
 from wijkregistratie.core.identifiers import (
     BsnVault,
@@ -100,3 +101,9 @@ def test_invalid_params_name_fields_without_their_values() -> None:
         ("limit", "too big"),
     ]
     assert "123456789" not in str([p.model_dump() for p in params])
+
+
+def test_the_log_sweep_finds_personal_data() -> None:
+    log = "2026-11-22 INFO wijkregistratie.access GET /v1/cases/{caseId} 200 3.1ms\n"
+    assert leaked(log, {"Jansen", "111222333"}) == []
+    assert leaked(log + "ERROR something about Jansen 111222333\n", {"Jansen", "111222333"}) == ["111222333", "Jansen"]
