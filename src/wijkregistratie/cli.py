@@ -78,6 +78,14 @@ def _create_client(args: argparse.Namespace) -> None:
     print(f"client_id={client.client_id}\nclient_secret={secret}\n(the secret is shown once; only its hash is kept)")
 
 
+def _rotate_bsn_keys(_args: argparse.Namespace) -> None:
+    from wijkregistratie.core.identifiers import BsnVault
+    from wijkregistratie.households.service import rotate_bsn_keys
+
+    count = _run(lambda session: rotate_bsn_keys(session, BsnVault(get_settings())))
+    print(f"re-encrypted and re-hashed {count} BSNs with the current keys")
+
+
 def _export_openapi(args: argparse.Namespace) -> None:
     from wijkregistratie.main import create_app
 
@@ -133,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--scopes", default="record:read record:write", help="space-separated scopes")
     client.add_argument("--coordinates", nargs="*", metavar="TEAM_ID", help="teams this client coordinates")
     client.set_defaults(handler=_create_client)
+
+    commands.add_parser("rotate-bsn-keys", help="re-encrypt and re-hash every BSN with the current keys").set_defaults(
+        handler=_rotate_bsn_keys
+    )
 
     export = commands.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default="openapi/openapi.json", help="a file, or - for standard output")

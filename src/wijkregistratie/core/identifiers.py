@@ -78,6 +78,10 @@ class BsnVault:
     def decrypt(self, token: str) -> str:
         return self._fernet.decrypt(token.encode()).decode()
 
+    def rotate(self, token: str) -> str:
+        """Re-encrypt with the first (current) key; any configured key may have encrypted it."""
+        return self._fernet.rotate(token.encode()).decode()
+
 
 def get_vault(request: Request) -> BsnVault:
     vault: BsnVault = request.app.state.vault

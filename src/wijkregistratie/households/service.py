@@ -173,3 +173,28 @@ async def search_households(
         )
     rows = (await session.exec(statement.order_by(col(Household.created_at)).limit(20))).all()
     return [await household_read(session, vault, principal, h) for h in rows]
+
+
+async def rotate_bsn_keys(session: AsyncSession, vault: BsnVault, batch: int = 500) -> int:
+    """Re-encrypt every BSN with the current key and re-hash it with the current hash key.
+
+    Run after putting a new key first in WR_BSN_ENCRYPTION_KEYS (keeping the old ones after it) or after
+    changing WR_BSN_HASH_KEY; afterwards the old encryption keys can be removed.
+    """
+    done = 0
+    last_id: uuid.UUID | None = None
+    while True:
+        statement = select(Member).where(col(Member.bsn_encrypted).is_not(None)).order_by(col(Member.id)).limit(batch)
+        if last_id is not None:
+            statement = statement.where(col(Member.id) > last_id)
+        members = (await session.exec(statement)).all()
+        if not members:
+            return done
+        for member in members:
+            assert member.bsn_encrypted is not None  # noqa: S101 - selected for it
+            member.bsn_hash = vault.hash(vault.decrypt(member.bsn_encrypted))
+            member.bsn_encrypted = vault.rotate(member.bsn_encrypted)
+            session.add(member)
+        await session.flush()
+        done += len(members)
+        last_id = members[-1].id
