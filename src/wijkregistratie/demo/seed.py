@@ -315,8 +315,7 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
         )
         coordinator = principal_of("Welzijn Maasstad", team.id)
         # Spread the history over the past months, so waiting times, lead times and trends mean something.
-        signal_row = await session.get(Signal, registered.id)
-        assert signal_row is not None  # noqa: S101 - just registered
+        signal_row = (await session.exec(select(Signal).where(Signal.id == registered.id))).one()
         waiting = number >= HOUSEHOLDS - WAITING
         signal_row.registered_at = now - timedelta(days=rng.randrange(0, 40) if waiting else rng.randrange(30, 320))
         if number >= HOUSEHOLDS - WAITING:
@@ -396,8 +395,7 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
             )
         registered_on = signal_row.registered_at
         signal_row.first_contact_on = (registered_on + timedelta(days=rng.choice([1, 1, 2, 2, 3, 3, 4, 6]))).date()
-        case_row = await session.get(Case, case.id)
-        assert case_row is not None  # noqa: S101 - just opened
+        case_row = (await session.exec(select(Case).where(Case.id == case.id))).one()
         case_row.opened_at = registered_on + timedelta(days=rng.randrange(1, 4))
         if number % 2 == 0:
             await cases.close_case(

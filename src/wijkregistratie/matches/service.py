@@ -79,9 +79,10 @@ async def record_contact(session: AsyncSession, principal: Principal, match_id: 
 
 
 async def _read(session: AsyncSession, principal: Principal, match: Match) -> MatchRead:
-    organisation = await session.get(Organisation, match.organisation_id)
-    counterpart = await session.get(Organisation, match.counterpart_organisation_id)
-    assert organisation is not None and counterpart is not None  # noqa: S101 - foreign keys
+    organisation = (await session.exec(select(Organisation).where(Organisation.id == match.organisation_id))).one()
+    counterpart = (
+        await session.exec(select(Organisation).where(Organisation.id == match.counterpart_organisation_id))
+    ).one()
     signaller = principal.organisation_id == match.organisation_id or match.team_id in principal.coordinated_team_ids
     return MatchRead(
         id=match.id,
