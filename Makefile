@@ -59,9 +59,9 @@ bench-figures: install
 	$(BIN)/python bench/figures.py
 
 lock:
-	rm -rf /tmp/wr-lock-venv && $(PYTHON) -m venv /tmp/wr-lock-venv
-	/tmp/wr-lock-venv/bin/pip install --quiet -e '.[dev]'
-	/tmp/wr-lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet -e '.[dev]'
+	.venv-lock/bin/pip freeze --exclude-editable > requirements.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-output wijkregistratie.db*
