@@ -89,3 +89,10 @@ def test_metrics_count_by_route_template_without_ids(world: World, story: Story)
     assert "wijkregistratie_http_request_duration_seconds_bucket" in metrics
     uuid_pattern = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
     assert not uuid_pattern.search(metrics)
+
+
+def test_method_not_allowed_names_every_method_of_the_address(world: World, story: Story) -> None:
+    listed = world.api.http.delete("/v1/cases")
+    assert listed.status_code == 405 and listed.headers["Allow"] == "GET, POST"
+    one = world.api.http.delete(f"/v1/cases/{story.case['id']}/plan")
+    assert one.status_code == 405 and one.headers["Allow"] == "GET, PUT"

@@ -6,6 +6,7 @@ value or other personal data into a response or a log line.
 """
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -198,6 +199,15 @@ def invalid_params_from(errors: Sequence[Any]) -> list[InvalidParam]:
     ]
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI document lists for the requested path (its paths are relative to /v1)."""
+    path = request.url.path.removeprefix("/v1")
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
+            return sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
+    return []
+
+
 HTTP_STATUS_SLUGS = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
@@ -223,9 +233,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug, title = HTTP_STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
+        headers = dict(exc.headers or {})
         if exc.status_code == 404:
             detail = "There is no resource at this address, or you may not see it."
-        return problem_response(request, exc.status_code, slug, title, detail, headers=dict(exc.headers or {}))
+        if exc.status_code == 405:
+            # The router names only the first route that matched the path; the contract knows them all.
+            allowed = _allowed_methods(request)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+                detail = f"This address takes {', '.join(allowed)}."
+        return problem_response(request, exc.status_code, slug, title, detail, headers=headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
