@@ -135,6 +135,16 @@ def _cells(keys: Sequence[str], cells: Sequence[Cell]) -> list[FigureCell]:
     ]
 
 
+def _derived(key: str, label: str, value: float | None) -> FigureCell:
+    """A share or mean, published only when disclosure control let it be computed."""
+    return FigureCell(
+        key=key,
+        label=label,
+        value=value,
+        status=CellStatus.published if value is not None else CellStatus.suppressed,
+    )
+
+
 def _total(cell: Cell) -> FigureCell:
     return FigureCell(key="total", label="Total", value=cell.value, status=cell.status)
 
@@ -208,12 +218,7 @@ async def first_contact(session: AsyncSession, scope: Scope, dialect: str, today
         total=_total(total),
         cells=[
             *_cells(["within_target", "late_or_not_yet"], cells),
-            FigureCell(
-                key="share_within_target",
-                label="Share within target (%)",
-                value=share,
-                status=CellStatus.published if share is not None else CellStatus.suppressed,
-            ),
+            _derived("share_within_target", "Share within target (%)", share),
         ],
     )
 
@@ -295,12 +300,7 @@ async def handled_by(session: AsyncSession, scope: Scope) -> Indicator:
         total=_total(total),
         cells=[
             *_cells(keys, cells),
-            FigureCell(
-                key="share_team",
-                label="Share handled by the team (%)",
-                value=share,
-                status=CellStatus.published if share is not None else CellStatus.suppressed,
-            ),
+            _derived("share_team", "Share handled by the team (%)", share),
         ],
     )
 
@@ -313,7 +313,7 @@ async def lead_time(session: AsyncSession, scope: Scope, dialect: str) -> Indica
     cells = []
     for key, fraction in (("median", 0.5), ("p80", 0.8)):
         if count < MIN_RATE_DENOMINATOR:
-            cells.append(FigureCell(key=key, label=key, value=None, status=CellStatus.suppressed))
+            cells.append(_derived(key, key, None))
             continue
         if dialect == "postgresql":
             picked = await session.scalar(
@@ -321,7 +321,7 @@ async def lead_time(session: AsyncSession, scope: Scope, dialect: str) -> Indica
             )
         else:  # picked by position, as SQLite has no percentile function
             picked = await session.scalar(base.order_by(days).offset(max(0, round(fraction * count) - 1)).limit(1))
-        cells.append(FigureCell(key=key, label=key, value=round(float(picked), 1), status=CellStatus.published))
+        cells.append(_derived(key, key, round(float(picked), 1)))
     return Indicator(
         code="lead-time", title=INDICATORS["lead-time"], unit="days", total=_total(protect(count)), cells=cells
     )
@@ -342,12 +342,7 @@ async def organisations_per_case(session: AsyncSession, scope: Scope) -> Indicat
     *buckets, mean, count = (await session.exec(statement)).one()  # type: ignore[call-overload]
     total, cells = protect_breakdown([int(v or 0) for v in buckets])
     enough = mean is not None and count >= MIN_RATE_DENOMINATOR
-    mean_cell = FigureCell(
-        key="mean",
-        label="Mean",
-        value=round(float(mean), 1) if enough else None,
-        status=CellStatus.published if enough else CellStatus.suppressed,
-    )
+    mean_cell = _derived("mean", "Mean", round(float(mean), 1) if enough else None)
     return Indicator(
         code="organisations-per-case",
         title=INDICATORS["organisations-per-case"],
@@ -391,11 +386,8 @@ async def self_sufficiency_change(session: AsyncSession, scope: Scope) -> Indica
         ]
         enough = mean is not None and count >= MIN_RATE_DENOMINATOR
         cells.append(
-            FigureCell(
-                key=f"{domain.code}.mean_change",
-                label=f"{domain.name}: mean change",
-                value=round(float(mean), 2) if enough else None,
-                status=CellStatus.published if enough else CellStatus.suppressed,
+            _derived(
+                f"{domain.code}.mean_change", f"{domain.name}: mean change", round(float(mean), 2) if enough else None
             )
         )
     return Indicator(
