@@ -69,6 +69,7 @@ def area(world: World) -> dict[str, Any]:
         },
     )
     assert lone.status_code == 201
+    assert world.admin.post("/v1/figures/refreshes").status_code == 201
     return team
 
 
@@ -123,6 +124,53 @@ def test_only_a_figures_client_reads_figures(world: World, area: dict[str, Any])
     assert _figures(world.housing, teamId=area["id"]).status_code == 403
     assert _figures(world.coordinator, teamId=area["id"]).status_code == 403
     assert world.municipality.get("/v1/signals").status_code == 403
+
+
+def test_counts_are_as_of_the_latest_rebuild(world: World) -> None:
+    """Counts come from the running totals; the waiting list is live."""
+    team = world.admin.post(
+        "/v1/teams",
+        json={
+            "name": "Buurtteam Herbouw",
+            "municipalityCode": "GM0598",
+            "areaCodes": ["WK059860"],
+            "organisationIds": [str(world.orgs["housing"])],
+        },
+    ).json()
+    for number in range(10):
+        registered = world.housing.post(
+            "/v1/signals",
+            json={
+                "household": {
+                    "address": {"postcode": "3050AD", "houseNumber": number + 1, "buurtCode": "BU05986001"},
+                    "members": [new_member()],
+                },
+                "teamId": team["id"],
+                "source": "school",
+                "lifeDomains": ["finances"],
+                "description": "Schooluitval.",
+                "residentAware": True,
+            },
+        )
+        assert registered.status_code == 201
+    before = _figures(world.municipality, areaCode="WK059860").json()
+    assert _indicator(before, "signals-by-source")["total"]["status"] == "secret"  # not rebuilt yet: 0
+    assert _indicator(before, "waiting-list")["total"]["value"] == 10
+
+    rebuilt = world.admin.post("/v1/figures/refreshes")
+    assert rebuilt.status_code == 201, rebuilt.text
+    assert rebuilt.json()["rowCount"] > 0
+    after = _figures(world.municipality, areaCode="WK059860").json()
+    assert _cell(_indicator(after, "signals-by-source"), "school")["value"] == 10
+    assert after["selection"]["asOf"] == rebuilt.json()["finishedAt"]
+    assert after["selection"]["asOf"] > before["selection"]["asOf"]
+
+
+def test_only_an_operator_rebuilds_the_totals(world: World) -> None:
+    for caller in (world.municipality, world.housing, world.coordinator):
+        response = caller.post("/v1/figures/refreshes")
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize(

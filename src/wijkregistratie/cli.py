@@ -86,6 +86,22 @@ def _rotate_bsn_keys(_args: argparse.Namespace) -> None:
     print(f"re-encrypted and re-hashed {count} BSNs with the current keys")
 
 
+def _refresh_figures(args: argparse.Namespace) -> None:
+    import time
+
+    from wijkregistratie.figures.rollups import refresh
+
+    while True:
+        run = _run(refresh)
+        if run is None:
+            print("another rebuild of the figures is running; left to it")
+        else:
+            print(f"figures rebuilt: {run.row_count} running totals up to {run.last_month} in {run.duration_ms} ms")
+        if not args.every:
+            return
+        time.sleep(args.every)
+
+
 def _export_openapi(args: argparse.Namespace) -> None:
     from wijkregistratie.main import create_app
 
@@ -145,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("rotate-bsn-keys", help="re-encrypt and re-hash every BSN with the current keys").set_defaults(
         handler=_rotate_bsn_keys
     )
+
+    figures = commands.add_parser("refresh-figures", help="rebuild the running totals the figures are read from")
+    figures.add_argument("--every", type=int, metavar="SECONDS", help="keep rebuilding, with this pause between")
+    figures.set_defaults(handler=_refresh_figures)
 
     export = commands.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default="openapi/openapi.json", help="a file, or - for standard output")

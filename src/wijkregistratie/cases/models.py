@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Index, Text, text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import CaseStatus
@@ -9,22 +9,17 @@ from wijkregistratie.core.models import (
     code_field,
     id_field,
     optional_timestamp_field,
+    partial_index,
     text_field,
     timestamp_field,
 )
-
-
-def _partial_index(name: str, *columns: str, where: str) -> Index:
-    """A unique partial index, said once for both databases."""
-    condition = text(where)
-    return Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
 
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
     __table_args__ = (
         # One household, one open case: the database holds the line even against racing writers.
-        _partial_index("uq_cases_one_open_per_household", "household_id", where="status <> 'closed'"),
+        partial_index("uq_cases_one_open_per_household", "household_id", where="status <> 'closed'", unique=True),
         Index("ix_cases_team_opened", "team_id", "opened_at"),
         Index("ix_cases_closed_at", "closed_at"),
     )
@@ -53,7 +48,9 @@ class LeadAssignment(SQLModel, table=True):
     """Who led a case when. Exactly one open assignment while a case is active."""
 
     __tablename__ = "lead_assignments"
-    __table_args__ = (_partial_index("uq_lead_assignments_one_current", "case_id", where="ended_at IS NULL"),)
+    __table_args__ = (
+        partial_index("uq_lead_assignments_one_current", "case_id", where="ended_at IS NULL", unique=True),
+    )
 
     id: uuid.UUID = id_field()
     case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
@@ -69,13 +66,14 @@ class Involvement(SQLModel, table=True):
 
     __tablename__ = "involvements"
     __table_args__ = (
-        _partial_index("uq_involvements_current", "case_id", "organisation_id", where="until IS NULL"),
+        partial_index("uq_involvements_current", "case_id", "organisation_id", where="until IS NULL", unique=True),
         # The identity map: an organisation's own reference points at one current involvement.
-        _partial_index(
+        partial_index(
             "uq_involvements_own_reference",
             "organisation_id",
             "own_reference",
             where="until IS NULL AND own_reference IS NOT NULL",
+            unique=True,
         ),
         Index("ix_involvements_organisation", "organisation_id", "case_id"),
     )

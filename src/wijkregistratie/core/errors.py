@@ -138,6 +138,13 @@ class TooManyRequests(Problem):
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
+class Unavailable(Problem):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 60) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 def route_template(scope: Any) -> str:
     """The route's template (`/v1/cases/{caseId}`), never the concrete path: ids stay out of logs and metrics."""
     return getattr(scope.get("route"), "path", None) or "unmatched"

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Index, String, text
 from sqlmodel import Field
 
 from wijkregistratie.core.database import JsonDocument, UTCDateTime, utcnow
@@ -32,3 +32,9 @@ def json_field(default_factory: Any = list) -> Any:
 
 def text_field(max_length: int, *, default: Any = ..., index: bool = False) -> Any:
     return Field(default=default, sa_type=String(max_length), index=index)
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching `where`, said once for both databases."""
+    condition = text(where)
+    return Index(name, *columns, unique=unique, sqlite_where=condition, postgresql_where=condition)

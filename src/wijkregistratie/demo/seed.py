@@ -36,6 +36,7 @@ from wijkregistratie.core.etag import etag
 from wijkregistratie.core.identifiers import BsnVault, is_valid_bsn
 from wijkregistratie.core.security import SCOPES, Principal, hash_secret, new_client_secret
 from wijkregistratie.core.settings import Settings
+from wijkregistratie.figures.rollups import refresh as refresh_figures
 from wijkregistratie.households.schemas import Address, MemberCreate
 from wijkregistratie.journal.schemas import JournalEntryCreate
 from wijkregistratie.journal.service import add_entry
@@ -443,6 +444,8 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
             client_id=client_id,
         )
         credentials[role] = {"client_id": client_id, "client_secret": secret}
+    await session.flush()
+    await refresh_figures(session)  # the dashboard shows the demo at once
     return credentials
 
 

@@ -6,11 +6,12 @@ from fastapi.responses import Response
 from pydantic import StringConstraints
 
 from wijkregistratie.core.database import Session
+from wijkregistratie.core.errors import Conflict
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN
-from wijkregistratie.core.openapi import API_PREFIX
-from wijkregistratie.core.security import requires
-from wijkregistratie.figures import service
-from wijkregistratie.figures.schemas import Figures
+from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.security import Admin, requires
+from wijkregistratie.figures import rollups, service
+from wijkregistratie.figures.schemas import Figures, FiguresRefresh
 
 router = APIRouter(prefix=f"{API_PREFIX}/figures", tags=["Figures"])
 FiguresReader = Annotated[object, requires("figures:read")]
@@ -24,11 +25,12 @@ FiguresReader = Annotated[object, requires("figures:read")]
     "period (`2026`, `2026-Q2`, `2026-03`, or an interval such as `2026-01/2026-06`), computed from the "
     "registration itself. Counts are rounded to multiples of 5, values 0 to 7 are secret, shares are computed "
     "from the rounded counts above a minimum denominator, and a lone secret in a group is joined by a second "
-    "suppressed cell. No figure identifies a household. Send `Accept: text/csv` for CSV (a hidden value is "
+    "suppressed cell. No figure identifies a household. Counts come from running totals rebuilt "
+    "regularly (`selection.asOf` says when); the waiting list, overdue first contacts and lead times are live. "
+    "Send `Accept: text/csv` for CSV (a hidden value is "
     "`.`). Needs the `figures:read` scope.",
-    responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": "indicator,key,value,status\n"}}}
-    },
+    responses=errors(503)
+    | {200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": "indicator,key,value,status\n"}}}},
 )
 async def read_figures(
     session: Session,
@@ -49,3 +51,20 @@ async def read_figures(
     if accept and "text/csv" in accept:
         return Response(service.to_csv(figures), media_type="text/csv; charset=utf-8")
     return figures
+
+
+@router.post(
+    "/refreshes",
+    status_code=201,
+    response_model=FiguresRefresh,
+    summary="Rebuild the figures' running totals",
+    description="Rebuilds, in one transaction, the running totals the figures are read from, and answers how "
+    "long it took. Readers keep the previous totals until the rebuild commits. The worker does this on a "
+    "schedule; an operator may do it now. Needs the `admin` scope.",
+    responses=errors(409),
+)
+async def refresh_figures(session: Session, _principal: Admin) -> FiguresRefresh:
+    run = await rollups.refresh(session)
+    if run is None:
+        raise Conflict("another rebuild of the figures is running; its result will be used")
+    return FiguresRefresh.model_validate(run, from_attributes=True)

@@ -1,5 +1,5 @@
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -36,6 +36,11 @@ class Selection(ApiModel):
     period: str = Field(max_length=30)
     start_date: date = Field(description="First day of the period.")
     end_date: date = Field(description="Last day of the period.")
+    as_of: datetime | None = Field(
+        default=None,
+        description="When the totals were last rebuilt from the registration; the waiting list, overdue first "
+        "contacts and lead times are always current.",
+    )
 
 
 class DisclosureRules(ApiModel):
@@ -53,6 +58,7 @@ _EXAMPLE: dict[str, Any] = {
         "period": "2026-Q1",
         "startDate": "2026-01-01",
         "endDate": "2026-03-31",
+        "asOf": "2026-04-02T03:00:00Z",
     },
     "disclosure": {"roundedTo": 5, "secretBelow": 8, "minRateDenominator": 20},
     "indicators": [
@@ -79,3 +85,28 @@ class Figures(ApiModel):
     selection: Selection
     disclosure: DisclosureRules
     indicators: list[Indicator] = Field(max_length=20)
+
+
+class FiguresRefresh(ApiModel):
+    """One rebuild of the running totals the figures are read from."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "startedAt": "2026-04-02T03:00:00Z",
+                    "finishedAt": "2026-04-02T03:00:04Z",
+                    "lastMonth": "2026-05-01",
+                    "rowCount": 120400,
+                    "durationMs": 4210,
+                }
+            ]
+        },
+    )
+
+    started_at: datetime
+    finished_at: datetime
+    last_month: date = Field(description="The latest month the running totals reach.")
+    row_count: int = Field(description="Rows of running totals written.")
+    duration_ms: int

@@ -4,30 +4,28 @@ Every figure is an aggregate over a selection (a team, or a CBS area, and a peri
 database already grouped, and every number passes disclosure control before it is published.
 """
 
+import inspect
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, String, and_, case, cast, func, or_, select, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, DateTime, and_, case, cast, func, select
 from sqlalchemy.sql import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.assessments.models import AssessmentChange
 from wijkregistratie.assessments.service import instruments
-from wijkregistratie.cases.models import Case
 from wijkregistratie.core.codes import (
-    CaseStatus,
     ClosureReason,
     HandledBy,
     LifeDomain,
     SignalSource,
     SignalStatus,
 )
-from wijkregistratie.core.errors import InvalidInput
+from wijkregistratie.core.errors import InvalidInput, Unavailable
+from wijkregistratie.figures import rollups
 from wijkregistratie.figures.disclosure import (
     MIN_RATE_DENOMINATOR,
     ROUND_TO,
@@ -39,6 +37,7 @@ from wijkregistratie.figures.disclosure import (
     protect_group,
     rate,
 )
+from wijkregistratie.figures.models import FigureLeadTime, FigureRollup
 from wijkregistratie.figures.schemas import DisclosureRules, FigureCell, Figures, Indicator, Selection
 from wijkregistratie.households.models import Household
 from wijkregistratie.signals.models import Signal
@@ -46,10 +45,10 @@ from wijkregistratie.teams.models import Team
 
 # Typed column collections of the tables the figures read.
 SG = Signal.__table__.c  # type: ignore[attr-defined]
-CS = Case.__table__.c  # type: ignore[attr-defined]
 HH = Household.__table__.c  # type: ignore[attr-defined]
 TM = Team.__table__.c  # type: ignore[attr-defined]
-AC = AssessmentChange.__table__.c  # type: ignore[attr-defined]
+RU = FigureRollup.__table__.c  # type: ignore[attr-defined]
+LT = FigureLeadTime.__table__.c  # type: ignore[attr-defined]
 
 INDICATORS = {
     "signals-by-source": "Signals by source",
@@ -63,6 +62,7 @@ INDICATORS = {
     "organisations-per-case": "Organisations involved per active case",
     "self-sufficiency-change": "Change in self-sufficiency between first and latest assessment",
 }
+ORGANISATION_BUCKETS = ["1", "2", "3", "4+"]
 AGE_BUCKETS = [(0, 3, "0-3"), (4, 7, "4-7"), (8, 14, "8-14"), (15, 30, "15-30"), (31, None, "31+")]
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
 
@@ -149,67 +149,90 @@ def _total(cell: Cell) -> FigureCell:
     return FigureCell(key="total", label="Total", value=cell.value, status=cell.status)
 
 
-async def signals_by_source(session: AsyncSession, scope: Scope) -> Indicator:
+@dataclass(frozen=True)
+class Totals:
+    """The running totals at the start and at the end of the period, summed over the scope."""
+
+    rows: dict[tuple[str, str, date], tuple[int, float]]
+    start: date
+    end: date
+
+    def at(self, measure: str, key: str, month: date) -> tuple[int, float]:
+        return self.rows.get((measure, key, month), (0, 0.0))
+
+    def during(self, measure: str, key: str) -> int:
+        """Events of the period: the total at its end minus the total at its start."""
+        return self.at(measure, key, self.end)[0] - self.at(measure, key, self.start)[0]
+
+    def active(self, key: str, opened: str, ended: str) -> tuple[int, float]:
+        """Cases active at some moment of the period: opened before its end, not ended before its start."""
+        (opened_count, opened_sum), (ended_count, ended_sum) = (
+            self.at(opened, key, self.end),
+            self.at(ended, key, self.start),
+        )
+        return opened_count - ended_count, opened_sum - ended_sum
+
+    def at_end(self, key: str) -> int:
+        return self.at("cases.opened", key, self.end)[0] - self.at("cases.ended", key, self.end)[0]
+
+
+async def read_totals(session: AsyncSession, scope: Scope, last_month: date) -> Totals:
+    # Totals do not grow after the refresh, so a period reaching past it reads the latest month.
+    start, end = (min(moment.date(), last_month) for moment in (scope.start, scope.end))
     statement = _in_scope(
-        select(SG.source, func.count()).where(SG.registered_at >= scope.start, SG.registered_at < scope.end),
+        select(RU.measure, RU.key, RU.month, func.sum(RU.count), func.sum(RU.amount))
+        .where(RU.month.in_([start, end]))
+        .group_by(RU.measure, RU.key, RU.month),
         scope,
-        SG,
-    ).group_by(SG.source)
-    counts = dict((await session.exec(statement)).all())  # type: ignore[call-overload]
-    keys = [s.value for s in SignalSource]
-    total, cells = protect_breakdown([int(counts.get(k, 0)) for k in keys])
-    return Indicator(
-        code="signals-by-source",
-        title=INDICATORS["signals-by-source"],
-        unit="count",
-        total=_total(total),
-        cells=_cells(keys, cells),
+        RU,
     )
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return Totals({(m, k, month): (int(c), float(a)) for m, k, month, c, a in rows}, start, end)
 
 
-def _names_domain(dialect: str, domain: str) -> ColumnElement[bool]:
-    if dialect == "postgresql":  # JSONB containment, without turning every row into text
-        contains: ColumnElement[bool] = type_coerce(SG.life_domains, JSONB).contains([domain])
-        return contains
-    # Codes are whole quoted words in the JSON text, so a text match is exact.
-    return cast(SG.life_domains, String).like(f'%"{domain}"%')
+def _breakdown(code: str, totals: Totals, measure: str, keys: Sequence[str]) -> Indicator:
+    total, cells = protect_breakdown([totals.during(measure, k) for k in keys])
+    return Indicator(code=code, title=INDICATORS[code], unit="count", total=_total(total), cells=_cells(keys, cells))
 
 
-async def signals_by_life_domain(session: AsyncSession, scope: Scope, dialect: str) -> Indicator:
+def signals_by_source(totals: Totals) -> Indicator:
+    return _breakdown("signals-by-source", totals, "signals.source", [s.value for s in SignalSource])
+
+
+def signals_by_life_domain(totals: Totals) -> Indicator:
     # A signal may name several domains, so these cells overlap and have no total to subtract from.
     keys = [d.value for d in LifeDomain]
-    columns = [func.sum(case((_names_domain(dialect, k), 1), else_=0)) for k in keys]
-    statement = _in_scope(
-        select(*columns).where(SG.registered_at >= scope.start, SG.registered_at < scope.end),
-        scope,
-        SG,
-    )
-    row = (await session.exec(statement)).one()  # type: ignore[call-overload]
-    cells = [protect(int(v or 0)) for v in row]
     return Indicator(
         code="signals-by-life-domain",
         title=INDICATORS["signals-by-life-domain"],
         unit="count",
-        cells=_cells(keys, cells),
+        cells=_cells(keys, [protect(totals.during("signals.domain", k)) for k in keys]),
     )
 
 
-async def first_contact(session: AsyncSession, scope: Scope, dialect: str, today: date) -> Indicator:
-    """Of the signals whose deadline has come (or that had contact), the share reached within the target."""
-    registered_on = func.date(SG.registered_at)
-    waited = _days_between(dialect, SG.first_contact_on, registered_on)
-    waiting = _days_between(dialect, func.date(today.isoformat()), registered_on)
-    due = or_(SG.first_contact_on.is_not(None), waiting > TM.first_contact_target_days)
-    within = and_(SG.first_contact_on.is_not(None), waited <= TM.first_contact_target_days)
+async def first_contact(session: AsyncSession, scope: Scope, totals: Totals, dialect: str, today: date) -> Indicator:
+    """Of the signals whose deadline has come (or that had contact), the share reached within the target.
+
+    Contacted signals come from the totals; those still without contact depend on today, so they are
+    counted live (few rows, found by a partial index).
+    """
+    waiting = _days_between(dialect, func.date(today.isoformat()), func.date(SG.registered_at))
     statement = _in_scope(
-        select(func.sum(case((due, 1), else_=0)), func.sum(case((within, 1), else_=0)))
+        select(func.count())
+        .select_from(Signal)
         .join(Team, TM.id == SG.team_id)
-        .where(SG.registered_at >= scope.start, SG.registered_at < scope.end),
+        .where(
+            SG.first_contact_on.is_(None),
+            waiting > TM.first_contact_target_days,
+            SG.registered_at >= scope.start,
+            SG.registered_at < scope.end,
+        ),
         scope,
         SG,
     )
-    measured, on_time = (int(v or 0) for v in (await session.exec(statement)).one())  # type: ignore[call-overload]
-    total, cells = protect_group(measured, [on_time, measured - on_time])
+    overdue = int(await session.scalar(statement) or 0)
+    on_time, late = totals.during("signals.contacted", "within"), totals.during("signals.contacted", "late")
+    total, cells = protect_group(on_time + late + overdue, [on_time, late + overdue])
     share = rate(cells[0], total)
     return Indicator(
         code="first-contact-within-target",
@@ -247,149 +270,99 @@ async def waiting_list(session: AsyncSession, scope: Scope, dialect: str, today:
     )
 
 
-def _cases(scope: Scope, *columns: Any) -> Select[Any]:
-    return _in_scope(select(*columns), scope, CS)
-
-
-def _closed_in(scope: Scope) -> ColumnElement[bool]:
-    return and_(CS.status == CaseStatus.closed, CS.closed_at >= scope.start, CS.closed_at < scope.end)
-
-
-async def cases_overview(session: AsyncSession, scope: Scope) -> Indicator:
-    active_at_end = and_(CS.opened_at < scope.end, or_(CS.closed_at.is_(None), CS.closed_at >= scope.end))
-    opened = and_(CS.opened_at >= scope.start, CS.opened_at < scope.end)
-    statement = _cases(
-        scope,
-        func.sum(case((opened, 1), else_=0)),
-        func.sum(case((active_at_end, 1), else_=0)),
-        func.sum(case((_closed_in(scope), 1), else_=0)),
-    )
-    row = (await session.exec(statement)).one()  # type: ignore[call-overload]
+def cases_overview(totals: Totals) -> Indicator:
+    buckets = ORGANISATION_BUCKETS
+    opened = sum(totals.during("cases.opened", b) for b in buckets)
+    active_at_end = sum(totals.at_end(b) for b in buckets)
+    closed = sum(totals.during("cases.closed", r) for r in [*ClosureReason, ""])
     return Indicator(
         code="cases",
         title=INDICATORS["cases"],
         unit="count",
-        cells=_cells(["opened", "active_at_end", "closed"], [protect(int(v or 0)) for v in row]),
+        cells=_cells(["opened", "active_at_end", "closed"], [protect(opened), protect(active_at_end), protect(closed)]),
     )
 
 
-async def closed_by_reason(session: AsyncSession, scope: Scope) -> Indicator:
-    statement = _cases(scope, CS.closure_reason, func.count()).where(_closed_in(scope)).group_by(CS.closure_reason)
-    counts = dict((await session.exec(statement)).all())  # type: ignore[call-overload]
-    keys = [r.value for r in ClosureReason]
-    total, cells = protect_breakdown([int(counts.get(k, 0)) for k in keys])
-    return Indicator(
-        code="cases-closed-by-reason",
-        title=INDICATORS["cases-closed-by-reason"],
-        unit="count",
-        total=_total(total),
-        cells=_cells(keys, cells),
-    )
+def closed_by_reason(totals: Totals) -> Indicator:
+    return _breakdown("cases-closed-by-reason", totals, "cases.closed", [r.value for r in ClosureReason])
 
 
-async def handled_by(session: AsyncSession, scope: Scope) -> Indicator:
-    statement = _cases(scope, CS.handled_by, func.count()).where(_closed_in(scope)).group_by(CS.handled_by)
-    counts = dict((await session.exec(statement)).all())  # type: ignore[call-overload]
+def handled_by(totals: Totals) -> Indicator:
     keys = [h.value for h in HandledBy]
-    total, cells = protect_breakdown([int(counts.get(k, 0)) for k in keys])
-    share = rate(cells[0], total)
+    total, cells = protect_breakdown([totals.during("cases.handled", k) for k in keys])
     return Indicator(
         code="handled-by",
         title=INDICATORS["handled-by"],
         unit="count",
         total=_total(total),
-        cells=[
-            *_cells(keys, cells),
-            _derived("share_team", "Share handled by the team (%)", share),
-        ],
+        cells=[*_cells(keys, cells), _derived("share_team", "Share handled by the team (%)", rate(cells[0], total))],
     )
 
 
-async def lead_time(session: AsyncSession, scope: Scope, dialect: str) -> Indicator:
-    """Median and 80th percentile of the days from the first signal to closure, over enough cases only."""
-    days = _days_between(dialect, CS.closed_at, func.coalesce(CS.first_signal_at, CS.opened_at)).label("days")
-    base = _cases(scope, days).where(_closed_in(scope))
-    count = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    cells = []
-    for key, fraction in (("median", 0.5), ("p80", 0.8)):
-        if count < MIN_RATE_DENOMINATOR:
-            cells.append(_derived(key, key, None))
-            continue
-        if dialect == "postgresql":
-            picked = await session.scalar(
-                _cases(scope, func.percentile_disc(fraction).within_group(days)).where(_closed_in(scope))
-            )
-        else:  # picked by position, as SQLite has no percentile function
-            picked = await session.scalar(base.order_by(days).offset(max(0, round(fraction * count) - 1)).limit(1))
-        cells.append(_derived(key, key, round(float(picked), 1)))
+async def lead_time(session: AsyncSession, scope: Scope) -> Indicator:
+    """Median and 80th percentile of the whole days from the first signal to closure, over enough cases only."""
+    statement = _in_scope(
+        select(LT.days, func.sum(LT.count))
+        .where(LT.month >= scope.start.date(), LT.month < scope.end.date())
+        .group_by(LT.days)
+        .order_by(LT.days),
+        scope,
+        LT,
+    )
+    histogram = [(int(days), int(count)) for days, count in (await session.exec(statement)).all()]  # type: ignore[call-overload]
+    count = sum(n for _, n in histogram)
+    cells = [
+        _derived(key, key, _percentile(histogram, count, fraction) if count >= MIN_RATE_DENOMINATOR else None)
+        for key, fraction in (("median", 0.5), ("p80", 0.8))
+    ]
     return Indicator(
         code="lead-time", title=INDICATORS["lead-time"], unit="days", total=_total(protect(count)), cells=cells
     )
 
 
-async def organisations_per_case(session: AsyncSession, scope: Scope) -> Indicator:
-    active = and_(CS.opened_at < scope.end, or_(CS.closed_at.is_(None), CS.closed_at >= scope.start))
-    n = CS.organisations_involved
-    statement = _cases(
-        scope,
-        func.sum(case((n <= 1, 1), else_=0)),
-        func.sum(case((n == 2, 1), else_=0)),
-        func.sum(case((n == 3, 1), else_=0)),
-        func.sum(case((n >= 4, 1), else_=0)),
-        func.avg(n),
-        func.count(),
-    ).where(active)
-    *buckets, mean, count = (await session.exec(statement)).one()  # type: ignore[call-overload]
-    total, cells = protect_breakdown([int(v or 0) for v in buckets])
-    enough = mean is not None and count >= MIN_RATE_DENOMINATOR
-    mean_cell = _derived("mean", "Mean", round(float(mean), 1) if enough else None)
+def _percentile(histogram: Sequence[tuple[int, int]], count: int, fraction: float) -> float:
+    """The first value at or past the fraction of the cases (as SQL's percentile_disc)."""
+    seen = 0
+    for days, n in histogram:
+        seen += n
+        if seen >= fraction * count:
+            return float(days)
+    return float(histogram[-1][0])
+
+
+def _mean(amount: float, count: int, digits: int) -> float | None:
+    """A mean over enough cases only."""
+    return round(amount / count, digits) if count >= MIN_RATE_DENOMINATOR else None
+
+
+def organisations_per_case(totals: Totals) -> Indicator:
+    active = [totals.active(b, "cases.opened", "cases.ended") for b in ORGANISATION_BUCKETS]
+    total, cells = protect_breakdown([count for count, _ in active])
+    mean = _mean(sum(amount for _, amount in active), sum(count for count, _ in active), 1)
     return Indicator(
         code="organisations-per-case",
         title=INDICATORS["organisations-per-case"],
         unit="count",
         total=_total(total),
-        cells=[*_cells(["1", "2", "3", "4+"], cells), mean_cell],
+        cells=[*_cells(ORGANISATION_BUCKETS, cells), _derived("mean", "Mean", mean)],
     )
 
 
-async def self_sufficiency_change(session: AsyncSession, scope: Scope) -> Indicator:
+def self_sufficiency_change(totals: Totals) -> Indicator:
     """Per domain, of the cases measured at least twice: improved, unchanged, worsened, and the mean change."""
-    change = AC.latest_score - AC.first_score
-    columns = (
-        AC.domain,
-        func.sum(case((change > 0, 1), else_=0)),
-        func.sum(case((change == 0, 1), else_=0)),
-        func.sum(case((change < 0, 1), else_=0)),
-        func.avg(change),
-        func.count(),
-    )
-    joined = select(*columns).select_from(Case).join(AssessmentChange, AC.case_id == CS.id)
-    statement = _in_scope(
-        joined.where(
-            AC.instrument_version == "2017",
-            AC.measurements >= 2,
-            CS.opened_at < scope.end,
-            or_(CS.closed_at.is_(None), CS.closed_at >= scope.start),
-        ),
-        scope,
-        CS,
-    ).group_by(AC.domain)
-    rows = {r[0]: r[1:] for r in (await session.exec(statement)).all()}  # type: ignore[call-overload]
     cells: list[FigureCell] = []
     domains = next(i for i in instruments() if i.version == "2017").domains
     for domain in domains:
-        improved, same, worse, mean, count = rows.get(domain.code, (0, 0, 0, None, 0))
-        _, parts = protect_group(int(count), [int(improved), int(same), int(worse)])
+        classes = ("improved", "unchanged", "worsened")
+        active = [totals.active(f"{domain.code}.{k}", "scores.opened", "scores.ended") for k in classes]
+        count = sum(c for c, _ in active)
+        _, parts = protect_group(count, [c for c, _ in active])
         cells += [
             FigureCell(key=f"{domain.code}.{k}", label=f"{domain.name}: {k}", value=c.value, status=c.status)
-            for k, c in zip(("improved", "unchanged", "worsened"), parts, strict=True)
+            for k, c in zip(classes, parts, strict=True)
         ]
-        enough = mean is not None and count >= MIN_RATE_DENOMINATOR
-        cells.append(
-            _derived(
-                f"{domain.code}.mean_change", f"{domain.name}: mean change", round(float(mean), 2) if enough else None
-            )
-        )
+        mean = _mean(sum(a for _, a in active), count, 2)
+        cells.append(_derived(f"{domain.code}.mean_change", f"{domain.name}: mean change", mean))
     return Indicator(
         code="self-sufficiency-change", title=INDICATORS["self-sufficiency-change"], unit="count", cells=cells
     )
@@ -422,19 +395,26 @@ async def compute(
         if known is None:
             raise InvalidInput.field("areaCode", "no household is registered in this area; check the code")
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    computations = {
-        "signals-by-source": lambda: signals_by_source(session, scope),
-        "signals-by-life-domain": lambda: signals_by_life_domain(session, scope, dialect),
-        "first-contact-within-target": lambda: first_contact(session, scope, dialect, today),
+    refreshed = await rollups.latest(session) or await rollups.refresh(session)
+    if refreshed is None:  # another process is building the very first totals
+        raise Unavailable("the figures are being prepared; try again in a minute")
+    totals = await read_totals(session, scope, refreshed.last_month)
+    computations: dict[str, Callable[[], Awaitable[Indicator] | Indicator]] = {
+        "signals-by-source": lambda: signals_by_source(totals),
+        "signals-by-life-domain": lambda: signals_by_life_domain(totals),
+        "first-contact-within-target": lambda: first_contact(session, scope, totals, dialect, today),
         "waiting-list": lambda: waiting_list(session, scope, dialect, today),
-        "cases": lambda: cases_overview(session, scope),
-        "cases-closed-by-reason": lambda: closed_by_reason(session, scope),
-        "handled-by": lambda: handled_by(session, scope),
-        "lead-time": lambda: lead_time(session, scope, dialect),
-        "organisations-per-case": lambda: organisations_per_case(session, scope),
-        "self-sufficiency-change": lambda: self_sufficiency_change(session, scope),
+        "cases": lambda: cases_overview(totals),
+        "cases-closed-by-reason": lambda: closed_by_reason(totals),
+        "handled-by": lambda: handled_by(totals),
+        "lead-time": lambda: lead_time(session, scope),
+        "organisations-per-case": lambda: organisations_per_case(totals),
+        "self-sufficiency-change": lambda: self_sufficiency_change(totals),
     }
-    indicators = [await computations[code]() for code in (wanted or INDICATORS)]
+    indicators = []
+    for code in wanted or INDICATORS:
+        computed = computations[code]()
+        indicators.append(await computed if inspect.isawaitable(computed) else computed)
     if all(
         cell.status is not CellStatus.published and (i.total is None or i.total.status is not CellStatus.published)
         for i in indicators
@@ -453,6 +433,7 @@ async def compute(
             period=period,
             start_date=start_day,
             end_date=end_day,
+            as_of=refreshed.finished_at,
         ),
         disclosure=DisclosureRules(
             rounded_to=ROUND_TO, secret_below=SECRET_BELOW, min_rate_denominator=MIN_RATE_DENOMINATOR

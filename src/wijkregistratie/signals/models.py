@@ -6,7 +6,7 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import SignalStatus, Urgency
-from wijkregistratie.core.models import code_field, id_field, json_field, text_field, timestamp_field
+from wijkregistratie.core.models import code_field, id_field, json_field, partial_index, text_field, timestamp_field
 
 
 class Signal(SQLModel, table=True):
@@ -14,6 +14,9 @@ class Signal(SQLModel, table=True):
     __table_args__ = (
         Index("ix_signals_team_status", "team_id", "status"),
         Index("ix_signals_reporter_registered", "reporting_organisation_id", "registered_at"),
+        # The figures count these two small sets live, whatever the size of the history.
+        partial_index("ix_signals_awaiting_contact", "registered_at", where="first_contact_on IS NULL"),
+        partial_index("ix_signals_waiting", "registered_at", where="status IN ('open', 'in_triage')"),
     )
 
     id: uuid.UUID = id_field()
