@@ -22,6 +22,7 @@ from wijkregistratie.core.openapi import install_openapi
 from wijkregistratie.core.rate_limit import RateLimiter
 from wijkregistratie.core.settings import Settings, get_settings
 from wijkregistratie.db_models import import_all_models
+from wijkregistratie.events.api import router as events_router
 from wijkregistratie.figures.api import router as figures_router
 from wijkregistratie.figures.dashboard import router as dashboard_router
 from wijkregistratie.households.api import router as households_router
@@ -68,6 +69,10 @@ TAGS = [
     {"name": "Consents", "description": "Members' consents for organisations to take part."},
     {"name": "Attachments", "description": "Files on a case."},
     {"name": "Service directory", "description": "The sociale kaart: who offers what, where."},
+    {
+        "name": "Events",
+        "description": "The change feed: every change, in order, as CloudEvents, for those who may know of it.",
+    },
     {"name": "Figures", "description": "Indicators for the municipality, safe to publish; never a person."},
 ]
 
@@ -118,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consents_router,
         attachments_router,
         services_router,
+        events_router,
         figures_router,
         dashboard_router,
         health_router,

@@ -23,6 +23,8 @@ from wijkregistratie.core.codes import AssessmentKind
 from wijkregistratie.core.errors import InvalidInput
 from wijkregistratie.core.need_to_know import CaseAction, require_case_permission, visible_case
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import case_event
 from wijkregistratie.professionals.models import Professional
 
 
@@ -76,7 +78,14 @@ async def add_assessment(
     session.add(assessment)
     if data.kind == AssessmentKind.measured:
         await _keep_changes(session, assessment)
-    await session.flush()
+    data_changed = {
+        "assessmentId": assessment.id,
+        "instrument": assessment.instrument,
+        "instrumentVersion": assessment.instrument_version,
+        "kind": assessment.kind,
+        "assessedOn": assessment.assessed_on,
+    }
+    await case_event(session, EventType.assessment_recorded, case, principal, data_changed)
     return _read(assessment)
 
 

@@ -14,6 +14,8 @@ from wijkregistratie.attachments.schemas import ALLOWED_MEDIA_TYPES, AttachmentR
 from wijkregistratie.core.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from wijkregistratie.core.need_to_know import CaseAction, require_case_permission, visible_case
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import case_event
 
 CHUNK = 64 * 1024
 ZIP_BASED = {
@@ -75,7 +77,8 @@ async def upload(
         content=content,
     )
     session.add(attachment)
-    await session.flush()
+    data = {"attachmentId": attachment.id, "mediaType": media_type, "size": size, "sha256": attachment.sha256}
+    await case_event(session, EventType.attachment_added, case, principal, data)
     return AttachmentRead.model_validate(attachment)
 
 

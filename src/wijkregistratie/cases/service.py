@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +39,7 @@ from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.need_to_know import (
     CaseAction,
     cases_visible_to,
+    organisations_seeing_case,
     require_case_permission,
     visible_case,
     visible_household,
@@ -45,6 +47,8 @@ from wijkregistratie.core.need_to_know import (
 )
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import case_event
 from wijkregistratie.households.models import Household
 from wijkregistratie.households.service import household_read
 from wijkregistratie.matches.service import record_matches
@@ -128,6 +132,14 @@ async def open_case(session: AsyncSession, principal: Principal, data: CaseOpen)
     for signal in signals:
         signal.status = SignalStatus.accepted
         signal.case_id = case.id
+    await case_event(
+        session,
+        EventType.case_opened,
+        case,
+        principal,
+        {"householdId": case.household_id, "teamId": case.team_id, "signalIds": [s.id for s in signals]},
+        recipients={principal.organisation_id},  # involved a moment from now
+    )
     await involve(
         session,
         case,
@@ -136,6 +148,7 @@ async def open_case(session: AsyncSession, principal: Principal, data: CaseOpen)
         data.basis,
         data.basis_reference,
         data.own_reference,
+        actor=principal,
     )
     return CaseSummary.model_validate(case)
 
@@ -185,7 +198,11 @@ async def involve(
     own_reference: str | None,
     since: date | None = None,
     consent_id: uuid.UUID | None = None,
+    *,
+    actor: Principal | None = None,
 ) -> Involvement:
+    """Involve an organisation; one that was not involved yet is first sent the case as it stands."""
+    newly_involved = organisation_id not in await organisations_seeing_case(session, case.id)
     statement = select(Involvement.id).where(
         Involvement.case_id == case.id, Involvement.organisation_id == organisation_id
     )
@@ -209,8 +226,41 @@ async def involve(
         raise Conflict(
             "This organisation is already involved in the case, or its own reference already names another case."
         ) from exc
+    if newly_involved:
+        await case_event(
+            session, EventType.case_snapshot, case, actor, await _snapshot(session, case), recipients={organisation_id}
+        )
+    await case_event(session, EventType.involvement_started, case, actor, _involvement_data(involvement))
     await record_matches(session, case, organisation_id, MatchTrigger.involvement)
     return involvement
+
+
+def _involvement_data(involvement: Involvement) -> dict[str, Any]:
+    return {
+        "involvementId": involvement.id,
+        "organisationId": involvement.organisation_id,
+        "role": involvement.role,
+        "basis": involvement.basis,
+        "since": involvement.since,
+        "until": involvement.until,
+    }
+
+
+async def _snapshot(session: AsyncSession, case: Case) -> dict[str, Any]:
+    """The case as it stands, by ids: what an organisation that joins needs to fetch the rest."""
+    lead = await current_lead(session, case.id)
+    plan = await current_plan(session, case.id)
+    involvements = [_involvement_data(i) for i, _ in await _current_involvements(session, case.id)]
+    return {
+        "householdId": case.household_id,
+        "teamId": case.team_id,
+        "status": case.status,
+        "openedAt": case.opened_at,
+        "version": case.version,
+        "leadProfessionalId": lead.professional_id if lead else None,
+        "planVersion": plan.version if plan else None,
+        "involvements": involvements,
+    }
 
 
 async def list_cases(
@@ -333,6 +383,18 @@ async def assign_lead(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict("Another lead professional was assigned at the same moment; reload and retry.") from exc
+    await case_event(
+        session,
+        EventType.lead_professional_changed,
+        case,
+        principal,
+        {
+            "professionalId": professional.id,
+            "organisationId": professional.organisation_id,
+            "previousProfessionalId": previous.professional_id if previous else None,
+            "version": case.version,
+        },
+    )
     period = LeadPeriod(professional=await contact_of(session, professional.id), started_at=now)
     return period, case.version
 
@@ -376,7 +438,13 @@ async def close_case(
     case.learning_note = data.learning_note
     case.version += 1
     session.add(case)
-    await session.flush()
+    await case_event(
+        session,
+        EventType.case_closed,
+        case,
+        principal,
+        {"reason": case.closure_reason, "handledBy": case.handled_by, "closedAt": now, "version": case.version},
+    )
     return CaseSummary.model_validate(case)
 
 
@@ -439,6 +507,7 @@ async def add_involvement(
         data.own_reference,
         data.since,
         data.consent_id,
+        actor=principal,
     )
     return _involvement_read(involvement, organisation, principal, consent)
 
@@ -483,4 +552,7 @@ async def update_involvement(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict("Your own reference already names another case.") from exc
+    told = await organisations_seeing_case(session, case.id) | {involvement.organisation_id}
+    data_changed = _involvement_data(involvement) | {"changed": sorted(changes)}
+    await case_event(session, EventType.involvement_changed, case, principal, data_changed, recipients=told)
     return _involvement_read(involvement, organisation, principal)

@@ -10,6 +10,8 @@ from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.need_to_know import visible_household
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import household_event
 from wijkregistratie.households.models import Member
 from wijkregistratie.organisations.models import Organisation
 
@@ -44,8 +46,21 @@ async def record_consent(
         recorded_by_organisation_id=principal.organisation_id,
     )
     session.add(consent)
-    await session.flush()
+    await _announce(session, EventType.consent_recorded, consent, principal)
     return read(consent)
+
+
+async def _announce(session: AsyncSession, type_: EventType, consent: Consent, principal: Principal) -> None:
+    data = {
+        "consentId": consent.id,
+        "memberId": consent.member_id,
+        "organisationId": consent.organisation_id,
+        "givenOn": consent.given_on,
+        "expiresOn": consent.expires_on,
+        "withdrawnOn": consent.withdrawn_on,
+    }
+    told = {consent.recorded_by_organisation_id, consent.organisation_id, principal.organisation_id}
+    await household_event(session, type_, consent.household_id, principal, data, told)
 
 
 async def withdraw(
@@ -66,7 +81,7 @@ async def withdraw(
     consent.withdrawn_on = data.withdrawn_on
     consent.version += 1
     session.add(consent)
-    await session.flush()
+    await _announce(session, EventType.consent_withdrawn, consent, principal)
     return read(consent)
 
 

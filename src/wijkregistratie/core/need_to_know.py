@@ -83,6 +83,28 @@ def households_visible_to(principal: Principal) -> ColumnElement[bool]:
     )
 
 
+async def organisations_seeing_case(session: AsyncSession, case_id: uuid.UUID) -> set[uuid.UUID]:
+    """Who is told about a change to a case: the organisations involved in it now (coordinators follow the
+    team). The same rule as `cases_visible_to`, from the other side."""
+    statement = select(Involvement.organisation_id).where(
+        Involvement.case_id == case_id,
+        or_(col(Involvement.until).is_(None), col(Involvement.until) >= date.today()),
+    )
+    return set((await session.exec(statement)).all())
+
+
+async def organisations_seeing_signal(session: AsyncSession, signal: Signal) -> set[uuid.UUID]:
+    """The same rule as `signals_visible_to`, from the other side."""
+    assigned = select(Professional.organisation_id).join(
+        SignalAssignment, col(SignalAssignment.professional_id) == Professional.id
+    )
+    organisations = set((await session.exec(assigned.where(SignalAssignment.signal_id == signal.id))).all())
+    organisations.add(signal.reporting_organisation_id)
+    if signal.forwarded_to_organisation_id:
+        organisations.add(signal.forwarded_to_organisation_id)
+    return organisations
+
+
 T = TypeVar("T")
 
 

@@ -4,6 +4,7 @@ from datetime import UTC
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.core.codes import JournalVisibility
 from wijkregistratie.core.errors import InvalidInput
 from wijkregistratie.core.need_to_know import (
     CaseAction,
@@ -12,6 +13,8 @@ from wijkregistratie.core.need_to_know import (
     visible_case,
 )
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import case_event
 from wijkregistratie.journal.models import JournalEntry
 from wijkregistratie.journal.schemas import JournalEntryCreate, JournalEntryRead
 
@@ -34,7 +37,16 @@ async def add_entry(
         visibility=data.visibility,
     )
     session.add(entry)
-    await session.flush()
+    shared = data.visibility == JournalVisibility.all_involved
+    await case_event(
+        session,
+        EventType.journal_entry_added,
+        case,
+        principal,
+        {"entryId": entry.id, "kind": entry.kind, "occurredAt": entry.occurred_at, "visibility": entry.visibility},
+        recipients=None if shared else {principal.organisation_id},
+        to_coordinators=shared,
+    )
     return JournalEntryRead.model_validate(entry)
 
 

@@ -10,6 +10,8 @@ from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound, Precon
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.need_to_know import CaseAction, require_case_permission, visible_case
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import case_event
 from wijkregistratie.households.models import Member
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.plans.models import PlanVersion
@@ -74,6 +76,7 @@ async def save_plan(
     except IntegrityError as exc:
         # Another writer saved the same version number first.
         raise PreconditionFailed("The plan changed while you were saving; reload and retry.") from exc
+    await case_event(session, EventType.plan_updated, case, principal, {"version": version.version})
     return plan_read(version)
 
 

@@ -12,10 +12,11 @@ from wijkregistratie.cases.models import Case, Involvement
 from wijkregistratie.cases.service import involve
 from wijkregistratie.core.codes import CaseStatus, InvolvementRole, ReferralStatus
 from wijkregistratie.core.database import utcnow
-from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput
+from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.need_to_know import (
     CaseAction,
+    organisations_seeing_case,
     referrals_visible_to,
     require_case_permission,
     visible_case,
@@ -23,6 +24,8 @@ from wijkregistratie.core.need_to_know import (
 )
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import case_event
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.referrals.models import Referral, ReferralStatusChange
 from wijkregistratie.referrals.schemas import ReferralCreate, ReferralRead, ReferralStatusUpdate, ReferralStep
@@ -93,7 +96,7 @@ async def change_status(
     if data.status in NEEDS_REASON and not data.reason:
         raise InvalidInput.field("reason", f"a reason is required to set {data.status}")
     if data.status == S.accepted:
-        await _involve_receiver(session, referral)
+        await _involve_receiver(session, referral, principal)
     referral.status = data.status
     referral.status_reason = data.reason
     referral.outcome = data.outcome or referral.outcome
@@ -104,7 +107,7 @@ async def change_status(
     return await _read(session, referral)
 
 
-async def _involve_receiver(session: AsyncSession, referral: Referral) -> None:
+async def _involve_receiver(session: AsyncSession, referral: Referral, principal: Principal) -> None:
     """Accepting a referral makes the receiver one of the organisations involved in the case."""
     case = await session.get(Case, referral.case_id)
     if case is None or case.status == CaseStatus.closed:
@@ -123,6 +126,7 @@ async def _involve_receiver(session: AsyncSession, referral: Referral) -> None:
             referral.basis,
             referral.basis_reference,
             None,
+            actor=principal,
         )
 
 
@@ -144,7 +148,22 @@ async def _step(
             client_id=principal.client_id,
         )
     )
-    await session.flush()
+    case = await session.get(Case, referral.case_id)
+    if case is None:
+        raise NotFound("The referral's case does not exist.")
+    told = await organisations_seeing_case(session, case.id) | {
+        referral.from_organisation_id,
+        referral.to_organisation_id,
+    }
+    kind = EventType.referral_requested if status == S.requested else EventType.referral_status_changed
+    data = {
+        "referralId": referral.id,
+        "fromOrganisationId": referral.from_organisation_id,
+        "toOrganisationId": referral.to_organisation_id,
+        "serviceId": referral.service_id,
+        "status": status,
+    }
+    await case_event(session, kind, case, principal, data, recipients=told)
 
 
 async def get_referral(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> ReferralRead:

@@ -10,6 +10,8 @@ from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.need_to_know import signals_visible_to, visible_household, visible_signal
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import signal_event
 from wijkregistratie.households import service as households
 from wijkregistratie.households.models import Household
 from wijkregistratie.matches.service import record_matches
@@ -38,7 +40,19 @@ async def register_signal(
         buurt_code=household.buurt_code,
     )
     session.add(signal)
-    await session.flush()
+    await signal_event(
+        session,
+        EventType.signal_registered,
+        signal,
+        principal,
+        {
+            "householdId": household.id,
+            "teamId": team.id,
+            "source": signal.source,
+            "lifeDomains": signal.life_domains,
+            "urgency": signal.urgency,
+        },
+    )
     open_case = await open_case_of(session, household.id)
     if open_case is not None:
         await record_matches(session, open_case, principal.organisation_id, MatchTrigger.signal, signal.id)

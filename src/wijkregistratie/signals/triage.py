@@ -20,6 +20,8 @@ from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.need_to_know import require_coordinator, visible_signal
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import signal_event
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.professionals.models import Professional, TeamMembership
 from wijkregistratie.signals.models import Signal, SignalAssignment, TriageAction
@@ -68,7 +70,9 @@ async def _record(
     )
     signal.version += 1
     session.add(signal)
-    await session.flush()
+    await signal_event(
+        session, EventType.signal_status_changed, signal, principal, {"action": action, "caseId": signal.case_id}
+    )
     return (await signal_reads(session, [signal]))[0]
 
 

@@ -1,0 +1,45 @@
+from enum import StrEnum
+
+PREFIX = "nl.wijkregistratie."
+
+
+class EventType(StrEnum):
+    """Every kind of change the record announces. `data` carries ids and what changed, no free text."""
+
+    signal_registered = PREFIX + "signal.registered"
+    signal_status_changed = PREFIX + "signal.status-changed"
+    case_opened = PREFIX + "case.opened"
+    case_snapshot = PREFIX + "case.snapshot"
+    case_closed = PREFIX + "case.closed"
+    involvement_started = PREFIX + "involvement.started"
+    involvement_changed = PREFIX + "involvement.changed"
+    lead_professional_changed = PREFIX + "lead-professional.changed"
+    plan_updated = PREFIX + "plan.updated"
+    referral_requested = PREFIX + "referral.requested"
+    referral_status_changed = PREFIX + "referral.status-changed"
+    journal_entry_added = PREFIX + "journal.entry-added"
+    assessment_recorded = PREFIX + "assessment.recorded"
+    consent_recorded = PREFIX + "consent.recorded"
+    consent_withdrawn = PREFIX + "consent.withdrawn"
+    attachment_added = PREFIX + "attachment.added"
+
+
+DESCRIPTIONS = {
+    EventType.signal_registered: "A signal came in: its id, household, team, source, life domains and urgency.",
+    EventType.signal_status_changed: "Triage moved a signal on: claimed, first contact, accepted, declined, forwarded.",
+    EventType.case_opened: "A case was opened for a household.",
+    EventType.case_snapshot: "Sent to an organisation that becomes involved, before the changes that follow: "
+    "the case as it stands.",
+    EventType.case_closed: "A case was closed, with its reason.",
+    EventType.involvement_started: "An organisation became involved in a case.",
+    EventType.involvement_changed: "An involvement changed role or basis, or ended.",
+    EventType.lead_professional_changed: "A case got a (new) lead professional.",
+    EventType.plan_updated: "A new version of the plan was saved.",
+    EventType.referral_requested: "One organisation referred a case to another.",
+    EventType.referral_status_changed: "A referral was accepted, rejected, completed or cancelled.",
+    EventType.journal_entry_added: "A journal entry was added; sent to those who may read it.",
+    EventType.assessment_recorded: "A self-sufficiency assessment was recorded.",
+    EventType.consent_recorded: "A household member's consent was recorded.",
+    EventType.consent_withdrawn: "A consent was withdrawn.",
+    EventType.attachment_added: "A document was attached to a case.",
+}

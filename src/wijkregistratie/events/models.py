@@ -1,0 +1,51 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer
+from sqlmodel import Field, SQLModel
+
+from wijkregistratie.core.models import json_field, text_field, timestamp_field
+
+# SQLite only numbers an INTEGER PRIMARY KEY itself; PostgreSQL gets a 64-bit identity.
+Sequence = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Event(SQLModel, table=True):
+    """A change to the record, written in the transaction that made it (the transactional outbox).
+
+    `sequence` is the change feed's order: events are numbered under a lock held until commit, so a
+    lower number never becomes visible after a higher one.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_case_sequence", "case_id", "sequence"),
+        Index("ix_events_team_sequence", "team_id", "sequence"),
+        {"sqlite_autoincrement": True},
+    )
+
+    sequence: int | None = Field(default=None, sa_column=Column(Sequence, primary_key=True, autoincrement=True))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    type: str = text_field(100)
+    subject: str = text_field(200, default="")
+    time: datetime = timestamp_field()
+    case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id")
+    signal_id: uuid.UUID | None = Field(default=None, foreign_key="signals.id")
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id")
+    organisation_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organisations.id", description="The organisation whose change it was."
+    )
+    data: dict[str, Any] = json_field(dict)
+
+
+class EventRecipient(SQLModel, table=True):
+    """Who may read an event: the organisations that could see its case or signal when it happened."""
+
+    __tablename__ = "event_recipients"
+    __table_args__ = (Index("ix_event_recipients_organisation", "organisation_id", "event_sequence"),)
+
+    event_sequence: int = Field(
+        sa_column=Column(Sequence, ForeignKey("events.sequence"), primary_key=True, autoincrement=False)
+    )
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id", primary_key=True)

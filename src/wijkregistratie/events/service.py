@@ -1,0 +1,207 @@
+"""The transactional outbox and the change feed.
+
+Services call `emit` for every change they make; the events wait in the session and are written by the
+commit itself, so no change is committed without its event and no event without its change. On
+PostgreSQL the commit first takes a lock that is held until the transaction ends: events are numbered
+one committing transaction after another, and a reader that has seen number N will never later find a
+lower number appear. (SQLite runs one writing transaction at a time, which gives the same.)
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, or_
+from sqlalchemy.orm import Session as SyncSession
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.cases.models import Case
+from wijkregistratie.core.codes import CaseStatus
+from wijkregistratie.core.errors import InvalidInput
+from wijkregistratie.core.need_to_know import organisations_seeing_case, organisations_seeing_signal
+from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.models import Event, EventRecipient
+from wijkregistratie.events.schemas import CloudEvent, EventPage
+from wijkregistratie.signals.models import Signal
+
+OUTBOX = "wijkregistratie.outbox"
+FEED_LOCK = 4_711_000_602  # any fixed number; names the lock that orders the feed
+SOURCE = "/wijkregistratie"
+
+
+@dataclass
+class _Pending:
+    event: Event
+    recipients: set[uuid.UUID]
+
+
+def emit(
+    session: AsyncSession,
+    type_: EventType,
+    data: dict[str, Any],
+    *,
+    recipients: Iterable[uuid.UUID],
+    case_id: uuid.UUID | None = None,
+    signal_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    organisation_id: uuid.UUID | None = None,
+) -> Event:
+    """Record an event of this transaction; it is written by the commit, together with the change."""
+    subject = f"cases/{case_id}" if case_id else f"signals/{signal_id}" if signal_id else ""
+    event = Event(
+        type=type_.value,
+        subject=subject,
+        case_id=case_id,
+        signal_id=signal_id,
+        team_id=team_id,
+        organisation_id=organisation_id,
+        data=_json(data),
+    )
+    session.info.setdefault(OUTBOX, []).append(_Pending(event, set(recipients)))
+    return event
+
+
+async def case_event(
+    session: AsyncSession,
+    type_: EventType,
+    case: Case,
+    principal: Principal | None,
+    data: dict[str, Any],
+    *,
+    recipients: Iterable[uuid.UUID] | None = None,
+    to_coordinators: bool = True,
+) -> Event:
+    """An event about a case, for those involved in it now (or the given recipients) and, unless it is
+    private to one organisation, the coordinators of its team."""
+    await session.flush()  # so an involvement added in this transaction counts
+    return emit(
+        session,
+        type_,
+        {"caseId": case.id} | data,
+        recipients=await organisations_seeing_case(session, case.id) if recipients is None else recipients,
+        case_id=case.id,
+        team_id=case.team_id if to_coordinators else None,
+        organisation_id=principal.organisation_id if principal else None,
+    )
+
+
+async def household_event(
+    session: AsyncSession,
+    type_: EventType,
+    household_id: uuid.UUID,
+    principal: Principal,
+    data: dict[str, Any],
+    also: Iterable[uuid.UUID],
+) -> Event:
+    """An event about a household: for those involved in its open case, if any, and the organisations named."""
+    statement = select(Case).where(Case.household_id == household_id, Case.status != CaseStatus.closed)
+    case = (await session.exec(statement)).first()
+    if case is not None:
+        told = await organisations_seeing_case(session, case.id) | set(also)
+        return await case_event(session, type_, case, principal, {"householdId": household_id} | data, recipients=told)
+    return emit(
+        session,
+        type_,
+        {"householdId": household_id} | data,
+        recipients=also,
+        organisation_id=principal.organisation_id,
+    )
+
+
+async def signal_event(
+    session: AsyncSession, type_: EventType, signal: Signal, principal: Principal, data: dict[str, Any]
+) -> Event:
+    await session.flush()
+    return emit(
+        session,
+        type_,
+        {"signalId": signal.id, "status": signal.status} | data,
+        recipients=await organisations_seeing_signal(session, signal),
+        signal_id=signal.id,
+        team_id=signal.team_id,
+        organisation_id=principal.organisation_id,
+    )
+
+
+def _json(value: Any) -> Any:
+    """Ids and dates as the API writes them."""
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+@sa_event.listens_for(SyncSession, "before_commit")
+def _write_outbox(session: SyncSession) -> None:
+    pending: list[_Pending] = session.info.pop(OUTBOX, [])
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK)))
+    session.add_all([p.event for p in pending])
+    session.flush()
+    session.add_all(
+        EventRecipient(event_sequence=p.event.sequence, organisation_id=organisation)  # type: ignore[arg-type]
+        for p in pending
+        for organisation in p.recipients
+    )
+
+
+@sa_event.listens_for(SyncSession, "after_rollback")
+def _forget_outbox(session: SyncSession) -> None:
+    session.info.pop(OUTBOX, None)
+
+
+def _visible_to(principal: Principal) -> Any:
+    addressed = (
+        select(EventRecipient.event_sequence)
+        .where(
+            EventRecipient.event_sequence == Event.sequence,
+            EventRecipient.organisation_id == principal.organisation_id,
+        )
+        .exists()
+    )
+    if principal.coordinated_team_ids:
+        return or_(addressed, col(Event.team_id).in_(principal.coordinated_team_ids))
+    return addressed
+
+
+def parse_after(after: str | None) -> int:
+    if after is None:
+        return 0
+    if not after.isdigit() or len(after) > 19:
+        raise InvalidInput.field("after", "a cursor from a previous page (`nextCursor`), or 0 from the start")
+    return int(after)
+
+
+async def read_feed(session: AsyncSession, principal: Principal, after: str | None, limit: int) -> EventPage:
+    position = parse_after(after)
+    statement = (
+        select(Event)
+        .where(col(Event.sequence) > position, _visible_to(principal))
+        .order_by(col(Event.sequence))
+        .limit(limit)
+    )
+    events = (await session.exec(statement)).all()
+    items = [to_cloud_event(e) for e in events]
+    last = events[-1].sequence if events else position
+    return EventPage(items=items, next_cursor=str(last))
+
+
+def to_cloud_event(event: Event) -> CloudEvent:
+    return CloudEvent(
+        id=str(event.id),
+        source=SOURCE,
+        type=event.type,
+        subject=event.subject or None,
+        time=event.time,
+        sequence=str(event.sequence),
+        data=event.data,
+    )
