@@ -16,6 +16,7 @@ from wijkregistratie.consents.api import router as consents_router
 from wijkregistratie.core.database import create_engine, create_sessionmaker
 from wijkregistratie.core.errors import install_error_handlers
 from wijkregistratie.core.health import router as health_router
+from wijkregistratie.core.idempotency import IdempotencyMiddleware
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.middleware import HardeningMiddleware, MetricsMiddleware
 from wijkregistratie.core.openapi import install_openapi
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(IdempotencyMiddleware)  # innermost: it sees the route's own answer
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:  # closed unless origins are named
         app.add_middleware(
@@ -139,7 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=origins,
             allow_methods=["GET", "POST", "PUT", "PATCH"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-            expose_headers=["API-Version", "ETag", "Location", "Retry-After"],
+            expose_headers=["API-Version", "ETag", "Location", "Retry-After", "Idempotent-Replayed"],
         )
     app.add_middleware(
         HardeningMiddleware,

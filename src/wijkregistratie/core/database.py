@@ -71,6 +71,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         try:
             yield session
+            reservation = getattr(request.state, "idempotency_reservation", None)
+            if reservation is not None:
+                from wijkregistratie.core.idempotency import mark_committed  # it builds on this module
+
+                await mark_committed(session, reservation)
             await session.commit()
         except BaseException:
             await session.rollback()

@@ -25,6 +25,11 @@ _ERROR_TEXT: dict[int, tuple[str, str, str]] = {
     412: ("precondition-failed", "Precondition failed", "The resource has changed since you read it."),
     413: ("payload-too-large", "Payload too large", "The request body is larger than 1000000 bytes."),
     415: ("unsupported-media-type", "Unsupported media type", "Send the body as application/json."),
+    422: (
+        "idempotency-key-reused",
+        "Idempotency-Key reused",
+        "This Idempotency-Key was used for another request; use a new key for a new request.",
+    ),
     428: ("precondition-required", "Precondition required", "Send If-Match with the ETag you last read."),
     429: ("too-many-requests", "Too many requests", "This client made more than 600 requests in a minute."),
     500: ("internal-error", "Internal error", "An unexpected error occurred; it has been logged."),
@@ -40,10 +45,24 @@ _ERROR_DESCRIPTION = {
     412: "`If-Match` names a version that is no longer current.",
     413: "The request body is too large.",
     415: "The request body has a media type this operation does not take.",
+    422: "The `Idempotency-Key` was used before, for a different request.",
     428: "The change needs an `If-Match` header.",
     429: "Too many requests from this client; retry after the seconds in `Retry-After`.",
     500: "An unexpected error; no details are given.",
     503: "A dependency is unavailable; retry after the time in `Retry-After`.",
+}
+
+
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A key of your own (a UUID will do) that makes a retry safe: within 24 hours, the "
+    "same key from the same client answers with the first answer (marked `Idempotent-Replayed: true`) "
+    "instead of changing anything again. The same key with another request answers 422; while the "
+    "first request is still running, 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    "example": "7b9d6c1e-2f4a-4c8e-9d51-0a6b3e2f1c47",
 }
 
 
@@ -127,6 +146,10 @@ def _complete_responses(document: dict[str, Any]) -> None:
             wanted |= {401, 403, 429}
         if "requestBody" in operation:
             wanted.add(413)
+        if method == "post" and operation.get("security"):
+            # Every authenticated POST may be retried safely with an Idempotency-Key.
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+            wanted |= {409, 422}
         for code in sorted(wanted):
             responses.setdefault(str(code), _error_response(code))
         for status, response in responses.items():
