@@ -207,6 +207,9 @@ def _settings(database_url: str) -> Settings:
         max_attachment_bytes=300_000,
         rate_limit_per_minute=1_000_000,  # limits have their own tests, on a server of their own
         token_rate_limit_per_minute=1_000_000,
+        webhook_allowed_hosts="127.0.0.1",  # the tests' partner receivers listen on loopback
+        webhook_timeout_seconds=2,
+        worker_figures_every_seconds=0,
     )
 
 

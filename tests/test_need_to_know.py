@@ -141,6 +141,14 @@ DIRECTORY_ROUTES = {
     ("PUT", "/v1/services/{serviceId}"),
     ("GET", "/v1/teams/{teamId}/triage-queue"),
 }
+# Webhook subscriptions belong to the organisation that made them; tests/test_webhooks.py checks that
+# every other organisation gets 404 on each of these.
+OWNED_ROUTES = {
+    ("GET", "/v1/webhooks/{webhookId}"),
+    ("PATCH", "/v1/webhooks/{webhookId}"),
+    ("GET", "/v1/webhooks/{webhookId}/deliveries"),
+    ("POST", "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliveries"),
+}
 ASSESSMENT = {
     "instrument": "zrm",
     "instrumentVersion": "2017",
@@ -158,7 +166,7 @@ def _routes_with_ids() -> set[tuple[str, str]]:
 
 
 def test_every_route_with_an_id_has_a_need_to_know_test() -> None:
-    covered = set(RECORD_ROUTES) | DIRECTORY_ROUTES
+    covered = set(RECORD_ROUTES) | DIRECTORY_ROUTES | OWNED_ROUTES
     assert _routes_with_ids() == covered
 
 

@@ -14,7 +14,7 @@ from wijkregistratie.core.identifiers import (
     validate_bsn,
 )
 from wijkregistratie.core.security import hash_secret, verify_secret
-from wijkregistratie.core.settings import Settings
+from wijkregistratie.core.settings import DEV_WEBHOOK_SECRET_KEY, Settings
 
 
 @pytest.mark.parametrize("bsn", ["111222333", "123456782", "999990019"])
@@ -79,8 +79,11 @@ def test_production_refuses_development_secrets() -> None:
         "token_signing_key": "x" * 40,
         "bsn_hash_key": "y" * 40,
         "bsn_encryption_keys": Fernet.generate_key().decode(),
+        "webhook_secret_keys": Fernet.generate_key().decode(),
     }
     assert Settings(environment="production", **strong).environment == "production"
+    with pytest.raises(ValueError, match="WR_WEBHOOK_SECRET_KEYS"):
+        Settings(environment="production", **(strong | {"webhook_secret_keys": DEV_WEBHOOK_SECRET_KEY}))
     with pytest.raises(ValueError, match="at least 32"):
         Settings(environment="production", **(strong | {"token_signing_key": "short"}))
 

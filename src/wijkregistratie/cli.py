@@ -102,6 +102,12 @@ def _refresh_figures(args: argparse.Namespace) -> None:
         time.sleep(args.every)
 
 
+def _worker(_args: argparse.Namespace) -> None:
+    from wijkregistratie.worker import run_worker
+
+    run_worker(get_settings())
+
+
 def _export_openapi(args: argparse.Namespace) -> None:
     from wijkregistratie.main import create_app
 
@@ -165,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     figures = commands.add_parser("refresh-figures", help="rebuild the running totals the figures are read from")
     figures.add_argument("--every", type=int, metavar="SECONDS", help="keep rebuilding, with this pause between")
     figures.set_defaults(handler=_refresh_figures)
+
+    commands.add_parser("worker", help="deliver webhooks and rebuild the figures, until stopped").set_defaults(
+        handler=_worker
+    )
 
     export = commands.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default="openapi/openapi.json", help="a file, or - for standard output")

@@ -20,3 +20,4 @@ def import_all_models() -> None:
     from wijkregistratie.services import models as _services  # noqa: F401
     from wijkregistratie.signals import models as _signals  # noqa: F401
     from wijkregistratie.teams import models as _teams  # noqa: F401
+    from wijkregistratie.webhooks import models as _webhooks  # noqa: F401

@@ -36,6 +36,7 @@ from wijkregistratie.referrals.api import router as referrals_router
 from wijkregistratie.services.api import router as services_router
 from wijkregistratie.signals.api import router as signals_router
 from wijkregistratie.teams.api import router as teams_router
+from wijkregistratie.webhooks.api import router as webhooks_router
 
 DESCRIPTION = """
 **One household, one plan, one lead professional.** The shared registration of the neighbourhood
@@ -73,6 +74,10 @@ TAGS = [
     {
         "name": "Events",
         "description": "The change feed: every change, in order, as CloudEvents, for those who may know of it.",
+    },
+    {
+        "name": "Webhooks",
+        "description": "Subscriptions that push the change feed to a partner's system, signed and retried.",
     },
     {"name": "Figures", "description": "Indicators for the municipality, safe to publish; never a person."},
 ]
@@ -125,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attachments_router,
         services_router,
         events_router,
+        webhooks_router,
         figures_router,
         dashboard_router,
         health_router,

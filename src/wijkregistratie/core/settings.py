@@ -14,6 +14,7 @@ DEV_TOKEN_SIGNING_KEY = "dev-only-token-signing-key-change-me-in-production-0123
 DEV_BSN_HASH_KEY = "dev-only-bsn-hash-key-change-me"
 # A Fernet key (url-safe base64 of 32 bytes) for development only.
 DEV_BSN_ENCRYPTION_KEY = "ZGV2LW9ubHktYnNuLWVuY3J5cHRpb24ta2V5LTAwMDA="
+DEV_WEBHOOK_SECRET_KEY = "ZGV2LW9ubHktd2ViaG9vay1zZWNyZXQta2V5LTAwMDA="
 
 
 class Settings(BaseSettings):
@@ -50,6 +51,15 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1, le=1000)
+    # Webhook signing secrets must be read back to sign, so they are encrypted (Fernet keys, first encrypts).
+    webhook_secret_keys: str = DEV_WEBHOOK_SECRET_KEY
+    # Callback hosts (host or host:port) allowed although they resolve to private or loopback addresses.
+    webhook_allowed_hosts: str = ""
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    # The worker: how often it looks for work, and how often it rebuilds the figures' running totals.
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    worker_figures_every_seconds: int = Field(default=900, ge=0)
+    worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> "Settings":
@@ -59,6 +69,7 @@ class Settings(BaseSettings):
             "WR_TOKEN_SIGNING_KEY": self.token_signing_key == DEV_TOKEN_SIGNING_KEY,
             "WR_BSN_HASH_KEY": self.bsn_hash_key == DEV_BSN_HASH_KEY,
             "WR_BSN_ENCRYPTION_KEYS": DEV_BSN_ENCRYPTION_KEY in self.bsn_encryption_keys.split(","),
+            "WR_WEBHOOK_SECRET_KEYS": DEV_WEBHOOK_SECRET_KEY in self.webhook_secret_keys.split(","),
         }
         unsafe = [name for name, is_default in defaults.items() if is_default]
         if unsafe:

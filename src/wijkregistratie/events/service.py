@@ -159,7 +159,7 @@ def _forget_outbox(session: SyncSession) -> None:
     session.info.pop(OUTBOX, None)
 
 
-def _visible_to(principal: Principal) -> Any:
+def visible_to(principal: Principal) -> Any:
     addressed = (
         select(EventRecipient.event_sequence)
         .where(
@@ -185,7 +185,7 @@ async def read_feed(session: AsyncSession, principal: Principal, after: str | No
     position = parse_after(after)
     statement = (
         select(Event)
-        .where(col(Event.sequence) > position, _visible_to(principal))
+        .where(col(Event.sequence) > position, visible_to(principal))
         .order_by(col(Event.sequence))
         .limit(limit)
     )

@@ -1,0 +1,234 @@
+"""Webhook delivery: signed per Standard Webhooks, in feed order per subscription, retried for about a day.
+
+The worker hands each subscription the events its organisation may see (moving the subscription's
+cursor in the same transaction as the deliveries it creates), then delivers. A subscription is worked on
+by one worker at a time (its row is locked, and other workers skip it), and only its oldest waiting
+delivery is tried: a receiver that is down holds its own queue, in order, and no one else's. Delivery is
+at least once — a worker killed mid-call leaves the delivery waiting — so receivers de-duplicate on
+`webhook-id`, which is the event's id.
+"""
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import logging
+import random
+import secrets
+import socket
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from cryptography.fernet import Fernet, MultiFernet
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.core.database import utcnow
+from wijkregistratie.core.security import Principal
+from wijkregistratie.core.settings import Settings
+from wijkregistratie.events.models import Event
+from wijkregistratie.events.service import to_cloud_event, visible_to
+from wijkregistratie.webhooks.models import Delivery, Subscription
+
+log = logging.getLogger("wijkregistratie.webhooks")
+
+# Seconds to wait after each failed try: about a day in all, then the delivery is dead-lettered.
+BACKOFF = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800]
+FAN_OUT_BATCH = 500
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
+
+
+class SecretBox:
+    """Signing secrets, encrypted at rest; the first key encrypts, every key decrypts (rotation)."""
+
+    def __init__(self, settings: Settings) -> None:
+        keys = [k.strip() for k in settings.webhook_secret_keys.split(",") if k.strip()]
+        self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+
+    def seal(self, secret: str) -> str:
+        return self._fernet.encrypt(secret.encode()).decode()
+
+    def open(self, sealed: str) -> str:
+        return self._fernet.decrypt(sealed.encode()).decode()
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` header: HMAC-SHA256 over `id.timestamp.body` with the decoded secret."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+async def refuse_callback(url: str, settings: Settings) -> str | None:
+    """Why this callback may not be called, or None. Private, loopback and link-local addresses are refused
+    (the API must not be made to call into its own network) unless the host is on the allow-list."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "a callback is an absolute https URL"
+    allowed = {h.strip().lower() for h in settings.webhook_allowed_hosts.split(",") if h.strip()}
+    host = parts.hostname.lower()
+    if host in allowed or f"{host}:{parts.port}" in allowed:
+        return None
+    if parts.scheme != "https":
+        return "a callback is an absolute https URL"
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+    except OSError:
+        return "the callback's host does not resolve"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            return "the callback resolves to a private, loopback or link-local address"
+    return None
+
+
+async def fan_out(session: AsyncSession) -> int:
+    """Create the deliveries of every active subscription for the events after its cursor."""
+    created = 0
+    statement = select(Subscription).where(Subscription.status == "active").with_for_update(skip_locked=True)
+    for subscription in (await session.exec(statement)).all():
+        principal = Principal(client_id="webhooks", organisation_id=subscription.organisation_id, scopes=frozenset())
+        events = (
+            await session.exec(
+                select(Event)
+                .where(col(Event.sequence) > subscription.cursor, visible_to(principal))
+                .order_by(col(Event.sequence))
+                .limit(FAN_OUT_BATCH)
+            )
+        ).all()
+        for event in events:
+            if not subscription.event_types or event.type in subscription.event_types:
+                session.add(
+                    Delivery(
+                        subscription_id=subscription.id,
+                        event_sequence=event.sequence,  # type: ignore[arg-type]
+                        event_id=event.id,
+                        event_type=event.type,
+                    )
+                )
+                created += 1
+        if events:
+            subscription.cursor = events[-1].sequence  # type: ignore[assignment]
+            session.add(subscription)
+    await session.commit()
+    return created
+
+
+@dataclass
+class Outcome:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    lags: list[float] = field(default_factory=list)  # seconds from the event to its receipt
+    failures_by_organisation: Counter[str] = field(default_factory=Counter)
+
+
+async def deliver_due(
+    session: AsyncSession, settings: Settings, client: httpx.AsyncClient, box: SecretBox, limit: int = 50
+) -> Outcome:
+    """Try, per subscription this worker could lock, its oldest waiting delivery and the ones after it."""
+    outcome = Outcome()
+    now = utcnow()
+    waiting = (
+        select(Delivery.subscription_id)
+        .where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
+        .distinct()
+        .limit(limit)
+    )
+    subscription_ids = list((await session.exec(waiting)).all())
+    await session.commit()
+    for subscription_id in subscription_ids:
+        locked = select(Subscription).where(Subscription.id == subscription_id, Subscription.status == "active")
+        subscription = (await session.exec(locked.with_for_update(skip_locked=True))).first()
+        if subscription is not None:
+            await _work_queue(session, settings, client, box, subscription, outcome)
+        await session.commit()  # releases the subscription for other workers
+    return outcome
+
+
+async def _work_queue(
+    session: AsyncSession,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    box: SecretBox,
+    subscription: Subscription,
+    outcome: Outcome,
+) -> None:
+    secret = box.open(subscription.secret_encrypted)
+    while True:
+        head = (
+            await session.exec(
+                select(Delivery)
+                .where(Delivery.subscription_id == subscription.id, Delivery.state == "pending")
+                .order_by(col(Delivery.event_sequence))
+                .limit(1)
+            )
+        ).first()
+        if head is None or head.next_attempt_at > utcnow():
+            return  # in order: a delivery waiting for its retry holds the ones after it
+        event = await session.get(Event, head.event_sequence)
+        if event is None:
+            head.state, head.last_error = "dead", "the event no longer exists"
+            session.add(head)
+            continue
+        status, error = await _send(client, settings, subscription.url, secret, event)
+        head.attempts += 1
+        head.last_status, head.last_error = status, error
+        if status is not None and 200 <= status < 300:
+            head.state, head.delivered_at = "delivered", utcnow()
+            outcome.delivered += 1
+            outcome.lags.append((head.delivered_at - event.time).total_seconds())
+        elif status == 410:  # the receiver says this callback is gone for good
+            head.state = "dead"
+            subscription.status, subscription.disabled_reason = "disabled", "the callback answered 410 Gone"
+            session.add(subscription)
+            outcome.dead += 1
+        elif head.attempts > len(BACKOFF):
+            head.state = "dead"
+            outcome.dead += 1
+        else:
+            head.next_attempt_at = retry_at(utcnow(), head.attempts)
+            outcome.failed += 1
+            outcome.failures_by_organisation[str(subscription.organisation_id)] += 1
+        session.add(head)
+        await session.flush()
+        if head.state != "delivered":
+            return
+
+
+def retry_at(now: datetime, attempts: int) -> datetime:
+    """Exponential backoff with jitter, so receivers coming back up are not hit all at once."""
+    delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
+    return now + timedelta(seconds=delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not a secret
+
+
+async def _send(
+    client: httpx.AsyncClient, settings: Settings, url: str, secret: str, event: Event
+) -> tuple[int | None, str | None]:
+    refusal = await refuse_callback(url, settings)  # again: a name may resolve elsewhere by now
+    if refusal:
+        return None, refusal
+    body = to_cloud_event(event).model_dump_json(by_alias=True, exclude_none=True).encode()
+    timestamp = int(time.time())
+    headers = {
+        "content-type": "application/cloudevents+json",
+        "webhook-id": str(event.id),
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(secret, str(event.id), timestamp, body),
+    }
+    try:
+        response = await client.post(url, content=body, headers=headers, timeout=settings.webhook_timeout_seconds)
+    except httpx.TimeoutException:
+        return None, "the receiver did not answer in time"
+    except httpx.HTTPError as exc:
+        return None, f"the receiver could not be reached ({type(exc).__name__})"
+    return response.status_code, None if response.is_success else f"the receiver answered {response.status_code}"
