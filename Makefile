@@ -10,7 +10,7 @@ SPECTRAL := npx --yes @stoplight/spectral-cli@6.16.3
 RULESET := ../shared/standards/nl-api-design-rules-2.2.0.spectral.yaml
 OPENAPI := openapi/openapi.json
 
-.PHONY: run test install lint format typecheck unit openapi spectral bench bench-figures lock clean
+.PHONY: run test install lint format typecheck unit openapi spectral bench bench-figures bench-events lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -57,6 +57,9 @@ bench: install
 
 bench-figures: install
 	$(BIN)/python bench/figures.py
+
+bench-events: install
+	$(BIN)/python bench/events.py
 
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock

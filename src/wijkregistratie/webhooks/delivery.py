@@ -40,6 +40,7 @@ log = logging.getLogger("wijkregistratie.webhooks")
 # Seconds to wait after each failed try: about a day in all, then the delivery is dead-lettered.
 BACKOFF = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800]
 FAN_OUT_BATCH = 500
+QUEUE_BATCH = 100  # deliveries tried per subscription and round; at most these go out twice after a crash
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 
 
@@ -164,22 +165,16 @@ async def _work_queue(
     outcome: Outcome,
 ) -> None:
     secret = box.open(subscription.secret_encrypted)
-    while True:
-        head = (
-            await session.exec(
-                select(Delivery)
-                .where(Delivery.subscription_id == subscription.id, Delivery.state == "pending")
-                .order_by(col(Delivery.event_sequence))
-                .limit(1)
-            )
-        ).first()
-        if head is None or head.next_attempt_at > utcnow():
+    queue = await session.exec(
+        select(Delivery, Event)
+        .join(Event, col(Event.sequence) == Delivery.event_sequence)
+        .where(Delivery.subscription_id == subscription.id, Delivery.state == "pending")
+        .order_by(col(Delivery.event_sequence))
+        .limit(QUEUE_BATCH)
+    )
+    for head, event in queue.all():
+        if head.next_attempt_at > utcnow():
             return  # in order: a delivery waiting for its retry holds the ones after it
-        event = await session.get(Event, head.event_sequence)
-        if event is None:
-            head.state, head.last_error = "dead", "the event no longer exists"
-            session.add(head)
-            continue
         status, error = await _send(client, settings, subscription.url, secret, event)
         head.attempts += 1
         head.last_status, head.last_error = status, error
@@ -200,7 +195,6 @@ async def _work_queue(
             outcome.failed += 1
             outcome.failures_by_organisation[str(subscription.organisation_id)] += 1
         session.add(head)
-        await session.flush()
         if head.state != "delivered":
             return
 
