@@ -89,13 +89,12 @@ def _free_port() -> int:
 
 
 class Server:
-    """The application under uvicorn on a loopback port, in a thread of this process."""
+    """The application (or another ASGI application) under uvicorn on a loopback port, in a thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, app: Settings | Any) -> None:
         self.port = _free_port()
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
+        application = create_app(app) if isinstance(app, Settings) else app
+        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

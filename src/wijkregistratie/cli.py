@@ -108,6 +108,15 @@ def _worker(_args: argparse.Namespace) -> None:
     run_worker(get_settings())
 
 
+def _partner_simulator(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from wijkregistratie.adapters.simulator import create_simulator
+
+    print(f"partner simulator on http://{args.host}:{args.port}/api/clienten")
+    uvicorn.run(create_simulator(), host=args.host, port=args.port, log_level="warning")
+
+
 def _export_openapi(args: argparse.Namespace) -> None:
     from wijkregistratie.main import create_app
 
@@ -175,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="deliver webhooks and rebuild the figures, until stopped").set_defaults(
         handler=_worker
     )
+
+    simulator = commands.add_parser("partner-simulator", help="play a partner organisation's own system")
+    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument("--port", type=int, default=8101)
+    simulator.set_defaults(handler=_partner_simulator)
 
     export = commands.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default="openapi/openapi.json", help="a file, or - for standard output")

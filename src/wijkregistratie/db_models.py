@@ -2,6 +2,7 @@
 
 
 def import_all_models() -> None:
+    from wijkregistratie.adapters import models as _adapters  # noqa: F401
     from wijkregistratie.assessments import models as _assessments  # noqa: F401
     from wijkregistratie.attachments import models as _attachments  # noqa: F401
     from wijkregistratie.auth import models as _auth  # noqa: F401

@@ -1,4 +1,4 @@
-"""The worker: hands events to webhook subscriptions, delivers them, and rebuilds the figures' totals.
+"""The worker: delivers webhooks, keeps partner systems in step, and rebuilds the figures' totals.
 
 Run it beside the API (`wijkregistratie worker`), as many as you like on PostgreSQL: work is claimed with
 row locks that skip rows another worker holds. It stops after the round it is in on SIGTERM or SIGINT, and
@@ -16,7 +16,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from sqlalchemy import func
 from sqlmodel import select
 
+from wijkregistratie.adapters.base import run_round
+from wijkregistratie.adapters.config import load_partners
+from wijkregistratie.adapters.rest_json import RestJsonAdapter
 from wijkregistratie.core.database import create_engine, create_sessionmaker
+from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.db_models import import_all_models
 from wijkregistratie.figures.rollups import refresh as refresh_figures
@@ -37,6 +41,12 @@ DELIVERY_LAG = Histogram(
 DELIVERIES = Counter(
     "wijkregistratie_worker_deliveries_total", "Webhook delivery attempts by outcome.", ["outcome"], registry=REGISTRY
 )
+ADAPTER_CHANGES = Counter(
+    "wijkregistratie_worker_adapter_changes_total",
+    "Changes pulled from, rejected from and pushed to partner systems.",
+    ["partner", "direction"],
+    registry=REGISTRY,
+)
 FAILURES = Counter(
     "wijkregistratie_worker_delivery_failures_total",
     "Failed webhook deliveries by partner organisation.",
@@ -54,6 +64,12 @@ class Worker:
         self.box = SecretBox(settings)
         self.client = httpx.AsyncClient(follow_redirects=False)
         self.figures_due = time.monotonic() + settings.worker_figures_every_seconds
+        vault = BsnVault(settings)
+        self.adapters = [
+            RestJsonAdapter(partner, mapping, vault, self.client)
+            for partner, mapping in load_partners(settings.adapters_file)
+        ]
+        self.adapters_due = {a.partner.name: 0.0 for a in self.adapters}
 
     async def tick(self) -> Outcome:
         """One round of work; returns what it delivered."""
@@ -71,6 +87,13 @@ class Worker:
         DELIVERIES.labels("dead").inc(outcome.dead)
         for organisation, count in outcome.failures_by_organisation.items():
             FAILURES.labels(organisation).inc(count)
+        for adapter in self.adapters:
+            if time.monotonic() >= self.adapters_due[adapter.partner.name]:
+                result = await run_round(self.sessions, adapter)
+                ADAPTER_CHANGES.labels(adapter.partner.name, "pulled").inc(result.pulled)
+                ADAPTER_CHANGES.labels(adapter.partner.name, "rejected").inc(result.rejected)
+                ADAPTER_CHANGES.labels(adapter.partner.name, "pushed").inc(result.pushed)
+                self.adapters_due[adapter.partner.name] = time.monotonic() + adapter.partner.every_seconds
         if self.settings.worker_figures_every_seconds and time.monotonic() >= self.figures_due:
             async with self.sessions() as session:
                 await refresh_figures(session)

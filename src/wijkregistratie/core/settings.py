@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     worker_figures_every_seconds: int = Field(default=900, ge=0)
     worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
+    # The partner systems the worker keeps in step (see wijkregistratie.adapters.config); none by default.
+    adapters_file: str = ""
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> "Settings":

@@ -1,0 +1,146 @@
+"""The adapter framework: keep one partner organisation's own system in step with the shared record.
+
+An adapter has two halves. `fetch` reads what changed in the partner's system since a checkpoint, and
+`apply` puts one such change into the shared record *as that organisation* — through the same services,
+and so the same need-to-know rules, as the API. `render` turns a shared-record event into the partner's
+shape, and `deliver` writes it there. The framework around them keeps the checkpoints: the pull checkpoint
+moves in the transaction that applied the change, the push position after the partner took the event, so
+a crash or a partner that is down repeats work rather than losing it. Partners de-duplicate pushed events
+on their id; pulled changes land on the same case through the identity map.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.adapters.config import PartnerConfig
+from wijkregistratie.adapters.models import AdapterCheckpoint
+from wijkregistratie.core.errors import Problem
+from wijkregistratie.core.security import Principal
+from wijkregistratie.events.models import Event
+from wijkregistratie.events.service import OUTBOX, to_cloud_event, visible_to
+
+log = logging.getLogger("wijkregistratie.adapters")
+PUSH_BATCH = 100
+
+
+class PartnerUnavailable(Exception):
+    """The partner's system could not be read or written now; the next round tries again."""
+
+
+@dataclass
+class Change:
+    marker: str  # the partner's own change marker; the checkpoint after this change
+    record: dict[str, Any]
+
+
+class Adapter(Protocol):
+    partner: PartnerConfig
+
+    async def fetch(self, since: str) -> Sequence[Change]: ...
+
+    async def apply(self, session: AsyncSession, principal: Principal, change: Change) -> None: ...
+
+    async def render(self, session: AsyncSession, event: dict[str, Any]) -> dict[str, Any] | None: ...
+
+    async def deliver(self, document: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class RoundResult:
+    pulled: int = 0
+    rejected: int = 0
+    pushed: int = 0
+
+
+def acting_as(partner: PartnerConfig) -> Principal:
+    return Principal(
+        client_id=f"adapter:{partner.name}",
+        organisation_id=partner.organisation_id,
+        scopes=frozenset({"record:read", "record:write"}),
+    )
+
+
+async def _checkpoint(session: AsyncSession, partner: PartnerConfig) -> AdapterCheckpoint:
+    checkpoint = await session.get(AdapterCheckpoint, partner.name, with_for_update=True)
+    if checkpoint is None:
+        checkpoint = AdapterCheckpoint(partner=partner.name, organisation_id=partner.organisation_id)
+        session.add(checkpoint)
+        await session.flush()
+    return checkpoint
+
+
+async def pull(sessions: Any, adapter: Adapter) -> RoundResult:
+    result = RoundResult()
+    principal = acting_as(adapter.partner)
+    async with sessions() as session:
+        since = (await _checkpoint(session, adapter.partner)).pulled_up_to
+        await session.commit()
+    for change in await adapter.fetch(since):
+        async with sessions() as session:
+            checkpoint = await _checkpoint(session, adapter.partner)
+            if checkpoint.pulled_up_to != since:
+                return result  # another worker moved on meanwhile; it continues from there
+            announced = len(session.info.get(OUTBOX, []))
+            try:
+                async with session.begin_nested():
+                    await adapter.apply(session, principal, change)
+                result.pulled += 1
+            except (Problem, ValueError, TypeError, KeyError) as refusal:
+                # The record itself is wrong (missing or malformed fields): logged without its content, and
+                # passed over rather than tried forever; its events went with its rolled-back changes.
+                del session.info.get(OUTBOX, [])[announced:]
+                reason = refusal.title if isinstance(refusal, Problem) else type(refusal).__name__
+                log.warning("partner %s: change %s refused: %s", adapter.partner.name, change.marker, reason)
+                result.rejected += 1
+            checkpoint.pulled_up_to = since = change.marker
+            session.add(checkpoint)
+            await session.commit()
+    return result
+
+
+async def push(sessions: Any, adapter: Adapter) -> RoundResult:
+    """The organisation's feed, from where the partner last took it, in order; stops at the first failure."""
+    result = RoundResult()
+    principal = acting_as(adapter.partner)
+    async with sessions() as session:
+        position = (await _checkpoint(session, adapter.partner)).pushed_up_to
+        await session.commit()
+        statement = (
+            select(Event)
+            .where(col(Event.sequence) > position, visible_to(principal))
+            .order_by(col(Event.sequence))
+            .limit(PUSH_BATCH)
+        )
+        events = (await session.exec(statement)).all()
+        documents = []
+        for event in events:
+            # What the partner did itself (through this adapter or its own API client) it already knows.
+            own = event.organisation_id == adapter.partner.organisation_id
+            cloud_event = to_cloud_event(event).model_dump(mode="json", by_alias=True, exclude_none=True)
+            documents.append((event.sequence, None if own else await adapter.render(session, cloud_event)))
+    for sequence, document in documents:
+        if document is not None:
+            await adapter.deliver(document)  # raises PartnerUnavailable: the position stays before it
+            result.pushed += 1
+        async with sessions() as session:
+            checkpoint = await _checkpoint(session, adapter.partner)
+            checkpoint.pushed_up_to = max(checkpoint.pushed_up_to, sequence or 0)
+            session.add(checkpoint)
+            await session.commit()
+    return result
+
+
+async def run_round(sessions: Any, adapter: Adapter) -> RoundResult:
+    """Pull, then push; a partner that is down or answers nonsense ends the round, never the worker."""
+    pulled, pushed = RoundResult(), RoundResult()
+    try:
+        pulled = await pull(sessions, adapter)
+        pushed = await push(sessions, adapter)
+    except PartnerUnavailable as exc:
+        log.warning("partner %s unavailable: %s", adapter.partner.name, exc)
+    return RoundResult(pulled=pulled.pulled, rejected=pulled.rejected, pushed=pushed.pushed)

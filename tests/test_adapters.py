@@ -1,0 +1,208 @@
+"""The REST/JSON mapping adapter between the shared record and two simulated partner systems, over HTTP.
+
+Partner A (debt assistance) registers a client in its own system; the worker brings it into the shared
+record as a signal and a case with A's client number as its reference. Partner B (mental health care)
+joins the case and receives it in its own system; changes reach both; B goes down and catches up; a
+partner that answers nonsense or sends a broken record stops nothing.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Server, World, new_address
+from wijkregistratie.adapters.simulator import Store, create_simulator
+from wijkregistratie.worker import Worker
+
+PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
+
+
+@dataclass
+class Partner:
+    name: str
+    store: Store
+    url: str
+
+    def notes(self) -> list[dict[str, Any]]:
+        return list(self.store.notes.values())
+
+    def kinds(self, case_id: str) -> list[str]:
+        return [n["soort"] for n in self.notes() if n["dossier"] == case_id]
+
+
+@pytest.fixture
+def partners(world: World, tmp_path: Path) -> Iterator[tuple[Partner, Partner, Path]]:
+    stores = (Store(), Store())
+    suffix = uuid.uuid4().hex[:8]  # checkpoints are kept per partner name, so each test has partners of its own
+    with Server(create_simulator(stores[0])) as a, Server(create_simulator(stores[1])) as b:
+        config = [
+            {
+                "name": f"schuldhulp-{suffix}",
+                "organisationId": str(world.orgs["debt"]),
+                "teamId": world.team["id"],
+                "baseUrl": a.url,
+                "everySeconds": 0.01,
+                "mapping": "schuldhulp.json",
+            },
+            {
+                "name": f"ggz-{suffix}",
+                "organisationId": str(world.orgs["ggz"]),
+                "teamId": world.team["id"],
+                "baseUrl": b.url,
+                "everySeconds": 0.01,
+                "mapping": "schuldhulp.json",
+            },
+        ]
+        file = tmp_path / "partners.json"
+        file.write_text(json.dumps(config))
+        yield Partner("A", stores[0], a.url), Partner("B", stores[1], b.url), file
+
+
+def _work(world: World, partners_file: Path, rounds: int = 1) -> None:
+    settings = world.api.settings.model_copy(update={"adapters_file": str(partners_file)})
+
+    async def run() -> None:
+        worker = Worker(settings)
+        try:
+            for _ in range(rounds):
+                await worker.tick()
+                worker.adapters_due = dict.fromkeys(worker.adapters_due, 0.0)
+        finally:
+            await worker.close()
+
+    asyncio.run(run())
+
+
+def _type_in(partner: Partner, number: str, **fields: Any) -> None:
+    address = new_address()  # a household of its own
+    client = {
+        "clientnummer": number,
+        "achternaam": "De Vries",
+        "voornamen": "Sanne",
+        "geboortedatum": "1979-05-02",
+        "postcode": address["postcode"],
+        "huisnummer": address["houseNumber"],
+        "aanmeldreden": "HUUR",
+        "toelichting": "Huurachterstand.",
+    } | fields
+    assert httpx.post(f"{partner.url}/api/clienten", json=client).status_code == 201
+
+
+def _case_by_reference(world: World, number: str) -> dict[str, Any]:
+    found = world.debt.get("/v1/cases", params={"reference": number}).json()["items"]
+    assert len(found) == 1, found
+    return dict(found[0])
+
+
+def test_a_client_typed_in_once_lands_in_the_record_and_in_the_other_system(
+    world: World, partners: tuple[Partner, Partner, Path]
+) -> None:
+    a, b, config = partners
+    number = f"C-{id(a) % 100000}"
+    _type_in(a, number)
+    _work(world, config)
+    case = _case_by_reference(world, number)
+    record = world.debt.get(f"/v1/cases/{case['id']}").json()
+    assert record["signals"][0]["source"] == "team_organisation"
+    assert set(record["signals"][0]["lifeDomains"]) == {"finances", "housing"}
+
+    joined = world.coordinator.post(
+        f"/v1/cases/{case['id']}/involvements",
+        json={
+            "organisationId": str(world.orgs["ggz"]),
+            "role": "carries_out",
+            "basis": "statutory_task",
+            "basisReference": "Wmo 2015",
+        },
+    )
+    assert joined.status_code == 201
+    assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN).status_code == 200
+    _work(world, config)
+    assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE", "PLAN"]
+    assert "PLAN" in a.kinds(case["id"]) and "DOSSIER_GEOPEND" not in a.kinds(case["id"])  # not its own news
+    plan_note = next(n for n in a.notes() if n["soort"] == "PLAN")
+    assert plan_note["clientnummer"] == number and plan_note["versie"] == 1
+
+    # The same client changed in A's system: the same case, a journal entry, no second signal.
+    _type_in(a, number, toelichting="Betalingsregeling getroffen.")
+    _work(world, config)
+    assert _case_by_reference(world, number)["id"] == case["id"]
+    journal = world.debt.get(f"/v1/cases/{case['id']}/journal").json()
+    assert [e["text"] for e in journal] == ["Betalingsregeling getroffen."]
+    assert len(world.debt.get(f"/v1/cases/{case['id']}").json()["signals"]) == 1
+
+
+def test_a_partner_that_is_down_catches_up_without_duplicates(
+    world: World, partners: tuple[Partner, Partner, Path]
+) -> None:
+    a, b, config = partners
+    number = f"D-{id(b) % 100000}"
+    _type_in(a, number)
+    _work(world, config)
+    case = _case_by_reference(world, number)
+    world.coordinator.post(
+        f"/v1/cases/{case['id']}/involvements",
+        json={
+            "organisationId": str(world.orgs["ggz"]),
+            "role": "carries_out",
+            "basis": "statutory_task",
+            "basisReference": "Wmo 2015",
+        },
+    )
+    _work(world, config)
+    b.store.fault = {"plat": True}
+    for version in (1, 2):
+        headers = {"If-Match": f'"{version - 1}"'} if version > 1 else {}
+        assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN, headers=headers).status_code == 200
+    _work(world, config, rounds=3)
+    assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE"]
+    assert a.kinds(case["id"]).count("PLAN") == 2
+    b.store.fault = {}
+    _work(world, config, rounds=2)
+    assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE", "PLAN", "PLAN"]
+    assert [n["versie"] for n in b.notes() if n["soort"] == "PLAN" and n["dossier"] == case["id"]] == [1, 2]
+    assert b.store.duplicates_refused == 0 and a.store.duplicates_refused == 0
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 500, "aantal": 2}, {"ongeldige_json": True}, {"vertraging": 3}],
+    ids=["500", "invalid-json", "slower-than-the-timeout"],
+)
+def test_a_misbehaving_partner_stops_nothing(
+    world: World, partners: tuple[Partner, Partner, Path], fault: dict[str, Any]
+) -> None:
+    a, _, config = partners
+    number = f"E-{abs(hash(json.dumps(fault))) % 100000}-{id(a) % 1000}"
+    _type_in(a, number)
+    a.store.fault = dict(fault)
+    settings_file = config
+    if "vertraging" in fault:  # a timeout shorter than the partner's delay
+        partners_config = json.loads(config.read_text())
+        partners_config[0]["timeoutSeconds"] = 0.5
+        settings_file = config.with_name("slow.json")
+        settings_file.write_text(json.dumps(partners_config))
+    _work(world, settings_file)  # the worker round ends normally
+    assert world.debt.get("/v1/cases", params={"reference": number}).json()["items"] == []
+    a.store.fault = {}
+    _work(world, settings_file)
+    assert _case_by_reference(world, number)["id"]
+
+
+def test_a_broken_record_is_passed_over_and_the_rest_applied(
+    world: World, partners: tuple[Partner, Partner, Path]
+) -> None:
+    a, _, config = partners
+    broken, fine = f"F-{id(a) % 100000}", f"G-{id(a) % 100000}"
+    _type_in(a, broken, postcode="geen postcode")
+    _type_in(a, fine)
+    _work(world, config)
+    assert world.debt.get("/v1/cases", params={"reference": broken}).json()["items"] == []
+    assert _case_by_reference(world, fine)["id"]
