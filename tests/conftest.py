@@ -82,7 +82,7 @@ def run_async(database_url: str, work: Callable[[Any], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -92,7 +92,7 @@ class Server:
     """The application (or another ASGI application) under uvicorn on a loopback port, in a thread."""
 
     def __init__(self, app: Settings | Any) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         application = create_app(app) if isinstance(app, Settings) else app
         config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)

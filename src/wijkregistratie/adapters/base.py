@@ -9,11 +9,13 @@ a crash or a partner that is down repeats work rather than losing it. Partners d
 on their id; pulled changes land on the same case through the identity map.
 """
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -136,11 +138,21 @@ async def push(sessions: Any, adapter: Adapter) -> RoundResult:
 
 
 async def run_round(sessions: Any, adapter: Adapter) -> RoundResult:
-    """Pull, then push; a partner that is down or answers nonsense ends the round, never the worker."""
+    """Pull, then push; a partner that is down or answers nonsense ends the round, never the worker.
+
+    One worker at a time works for a partner: on PostgreSQL the round holds a lock named after the partner,
+    and a worker that finds it taken leaves the partner to the other.
+    """
     pulled, pushed = RoundResult(), RoundResult()
-    try:
-        pulled = await pull(sessions, adapter)
-        pushed = await push(sessions, adapter)
-    except PartnerUnavailable as exc:
-        log.warning("partner %s unavailable: %s", adapter.partner.name, exc)
+    async with sessions() as guard:
+        if guard.bind.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(adapter.partner.name.encode()).digest()[:8], "big", signed=True)
+            if not await guard.scalar(select(func.pg_try_advisory_xact_lock(key))):
+                return RoundResult()
+        try:
+            pulled = await pull(sessions, adapter)
+            pushed = await push(sessions, adapter)
+        except PartnerUnavailable as exc:
+            log.warning("partner %s unavailable: %s", adapter.partner.name, exc)
+        await guard.commit()  # releases the partner
     return RoundResult(pulled=pulled.pulled, rejected=pulled.rejected, pushed=pushed.pushed)

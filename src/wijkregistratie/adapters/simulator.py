@@ -30,6 +30,7 @@ class Store:
         self.changes = 0
         self.fault: dict[str, Any] = {}
         self.duplicates_refused = 0
+        self.notes_received = 0  # counted on arrival, before any delay
 
 
 def create_simulator(store: Store | None = None) -> Starlette:
@@ -75,9 +76,10 @@ def create_simulator(store: Store | None = None) -> Starlette:
         return JSONResponse({"clienten": changed[:50]})
 
     async def receive_note(request: Request) -> Response:
+        note = await request.json()  # read first: a slow system still stores what its caller gave up on
+        store.notes_received += 1
         if (refused := await misbehave(request)) is not None:
             return refused
-        note = await request.json()
         with store.lock:
             if note["bron_id"] in store.notes:
                 store.duplicates_refused += 1
