@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import Caller, Server, empty_database, free_port, new_address, run_async
+from tests.receiver import Receiver
 from wijkregistratie.adapters.simulator import Store, create_simulator
 from wijkregistratie.auth.service import create_client
 from wijkregistratie.core.migrate import upgrade
@@ -223,6 +224,9 @@ def _involve_b(city: City, case_id: str) -> None:
 
 
 def test_typed_once_it_reaches_everyone_and_a_partner_that_was_down_catches_up(city: City) -> None:
+    receiver = Receiver().__enter__()  # the team's own app takes webhooks, delivered by two workers at once
+    subscribed = city.coordinator.post("/v1/webhooks", json={"url": receiver.url})
+    assert subscribed.status_code == 201, subscribed.text
     _, case_id = _client_typed_into_a(city)
     _involve_b(city, case_id)
     _wait(lambda: [n["soort"] for n in city.notes_b(case_id)] == ["DOSSIER", "BETROKKENE"], 30, "B's dossier")
@@ -245,6 +249,12 @@ def test_typed_once_it_reaches_everyone_and_a_partner_that_was_down_catches_up(c
     _wait(lambda: [n["versie"] for n in city.notes_b(case_id) if n["soort"] == "PLAN"] == [1, 2], 30, "B catching up")
     assert city.partner_a.duplicates_refused == city.partner_b.duplicates_refused == 0
     assert len(city.debt.get(f"/v1/cases/{case_id}").json()["signals"]) == 1
+
+    feed = city.coordinator.get("/v1/events", params={"after": "0", "limit": 500}).json()["items"]
+    _wait(lambda: len(receiver.received) >= len(feed), 30, "every event at the team's webhook")
+    delivered = [r.headers["webhook-id"] for r in receiver.received]
+    assert delivered == [e["id"] for e in feed]  # each once, in feed order, though two workers deliver
+    receiver.__exit__()
 
 
 def test_a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_the_partner_sees_it_once(city: City) -> None:

@@ -24,6 +24,9 @@ def upgrade() -> None:
         "webhook_subscriptions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "team_ids", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
         sa.Column("url", sa.String(length=2000), nullable=False),
         sa.Column(
             "event_types", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False

@@ -18,6 +18,7 @@ import random
 import secrets
 import socket
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -97,7 +98,12 @@ async def fan_out(session: AsyncSession) -> int:
     created = 0
     statement = select(Subscription).where(Subscription.status == "active").with_for_update(skip_locked=True)
     for subscription in (await session.exec(statement)).all():
-        principal = Principal(client_id="webhooks", organisation_id=subscription.organisation_id, scopes=frozenset())
+        principal = Principal(
+            client_id="webhooks",
+            organisation_id=subscription.organisation_id,
+            scopes=frozenset(),
+            coordinated_team_ids=frozenset(uuid.UUID(t) for t in subscription.team_ids),
+        )
         events = (
             await session.exec(
                 select(Event)

@@ -23,6 +23,8 @@ class Subscription(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisations.id", index=True)
+    # A coordinator's subscription also carries its teams' events, as the coordinator's own feed does.
+    team_ids: list[str] = json_field()
     url: str = text_field(2000)
     event_types: list[str] = json_field()  # empty: every type
     description: str | None = text_field(200, default=None)

@@ -36,6 +36,7 @@ async def create(
     secret = new_secret()
     subscription = Subscription(
         organisation_id=principal.organisation_id,
+        team_ids=sorted(str(t) for t in principal.coordinated_team_ids),
         url=await _checked_url(data.url, settings),
         event_types=[t.value for t in data.event_types],
         description=data.description,
