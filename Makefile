@@ -34,6 +34,7 @@ test: install lint typecheck spectral unit
 lint: install
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive src
 
 format: install
 	$(BIN)/ruff check --fix src tests migrations bench
