@@ -15,6 +15,7 @@ from wijkregistratie.cases.api import router as cases_router
 from wijkregistratie.consents.api import router as consents_router
 from wijkregistratie.core.database import create_engine, create_sessionmaker
 from wijkregistratie.core.errors import install_error_handlers
+from wijkregistratie.core.external_tokens import JwksCache
 from wijkregistratie.core.health import router as health_router
 from wijkregistratie.core.idempotency import IdempotencyMiddleware
 from wijkregistratie.core.identifiers import BsnVault
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if settings.public_docs else None,
     )
     app.state.settings = settings
+    app.state.jwks = JwksCache(settings) if settings.external_jwks_url else None
     app.state.vault = BsnVault(settings)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.token_rate_limiter = RateLimiter(settings.token_rate_limit_per_minute)

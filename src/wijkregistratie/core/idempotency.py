@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wijkregistratie.core.database import utcnow
 from wijkregistratie.core.errors import Problem, Unauthorized, problem_response
 from wijkregistratie.core.models import code_field, json_field, text_field, timestamp_field
-from wijkregistratie.core.security import decode_access_token
+from wijkregistratie.core.security import verify_token
 
 HEADER = b"idempotency-key"
 KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, as the IETF draft's examples
@@ -81,7 +81,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        client_id = self._client(request)
+        client_id = await self._client(request)
         if client_id is None:  # the route answers 401 itself
             await self.app(scope, receive, send)
             return
@@ -133,12 +133,13 @@ class IdempotencyMiddleware:
                     await _settle(session, record.id, answer)
 
     @staticmethod
-    def _client(request: Request) -> str | None:
+    async def _client(request: Request) -> str | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             return None
         try:
-            return decode_access_token(token.strip(), request.app.state.settings).client_id
+            state = request.app.state
+            return (await verify_token(token.strip(), state.settings, state.jwks)).client_id
         except Unauthorized:
             return None
 

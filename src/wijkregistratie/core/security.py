@@ -20,6 +20,7 @@ from fastapi.security import OAuth2, SecurityScopes
 from jose import jwt
 
 from wijkregistratie.core.errors import Forbidden, Unauthorized
+from wijkregistratie.core.external_tokens import JwksCache, verify_external
 from wijkregistratie.core.settings import Settings
 
 # Only these algorithms are ever accepted; `none` and asymmetric look-alikes are refused up front.
@@ -109,14 +110,30 @@ def issue_access_token(principal: Principal, settings: Settings) -> tuple[str, i
     return token, lifetime
 
 
-def decode_access_token(token: str, settings: Settings) -> Principal:
+async def verify_token(token: str, settings: Settings, jwks: JwksCache | None) -> Principal:
+    """The principal of one of the API's own tokens (HS256) or, when configured, an external provider's
+    (RS256/ES256, checked against its published keys). Anything else is refused with 401."""
+    header = _header(token)
+    if header.get("alg") in ALLOWED_ALGORITHMS:
+        return decode_access_token(token, settings)
+    if jwks is None:
+        raise Unauthorized("The access token is signed with an algorithm that is not accepted.")
+    return _principal_from_claims(await verify_external(token, header, settings, jwks), settings)
+
+
+def _header(token: str) -> dict[str, Any]:
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("The access token is too long.")
     try:
-        header = jwt.get_unverified_header(token)
+        header: dict[str, Any] = jwt.get_unverified_header(token)
     except Exception as exc:
         raise Unauthorized("The access token is malformed.") from exc
-    if header.get("alg") not in ALLOWED_ALGORITHMS:
+    return header
+
+
+def decode_access_token(token: str, settings: Settings) -> Principal:
+    """One of the API's own tokens."""
+    if _header(token).get("alg") not in ALLOWED_ALGORITHMS:
         raise Unauthorized("The access token is signed with an algorithm that is not accepted.")
     try:
         claims = jwt.decode(
@@ -165,7 +182,7 @@ async def authenticate(
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send the access token as 'Authorization: Bearer <token>'.", error="invalid_request")
-    principal = decode_access_token(token.strip(), request.app.state.settings)
+    principal = await verify_token(token.strip(), request.app.state.settings, request.app.state.jwks)
     request.app.state.rate_limiter.check(principal.client_id)
     missing = [s for s in security_scopes.scopes if not principal.has(s)]
     if missing:

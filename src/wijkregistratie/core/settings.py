@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     max_page_size: int = Field(default=100, ge=1, le=1000)
     default_page_size: int = Field(default=20, ge=1, le=1000)
+    # An external identity provider whose RS256/ES256 tokens are accepted beside the API's own.
+    external_issuer: str = ""
+    external_jwks_url: str = ""
+    external_audience: str = ""  # defaults to token_audience
     # Webhook signing secrets must be read back to sign, so they are encrypted (Fernet keys, first encrypts).
     webhook_secret_keys: str = DEV_WEBHOOK_SECRET_KEY
     # Callback hosts (host or host:port) allowed although they resolve to private or loopback addresses.
