@@ -158,7 +158,8 @@ class Caller:
         return self._token[0]
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token()}"} | kwargs.pop("headers", {})
+        # Every read of personal data states its purpose; a test that wants none overrides it.
+        headers = {"Authorization": f"Bearer {self.token()}", "Purpose-Of-Use": "care"} | kwargs.pop("headers", {})
         return self.http.request(method, path, headers=headers, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:

@@ -35,7 +35,7 @@ def _assert_refused(world: World, token: str) -> None:
 
 def test_a_valid_token_is_accepted(world: World) -> None:
     token = _sign(world, _claims(world))
-    response = world.api.http.get("/v1/signals", headers={"Authorization": f"Bearer {token}"})
+    response = world.api.http.get("/v1/signals", headers={"Authorization": f"Bearer {token}", "Purpose-Of-Use": "care"})
     assert response.status_code == 200
 
 

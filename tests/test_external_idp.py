@@ -100,7 +100,7 @@ def _b64(data: bytes) -> str:
 
 
 def _ask(http: httpx.Client, token: str) -> httpx.Response:
-    return http.get("/v1/cases", headers={"Authorization": f"Bearer {token}"})
+    return http.get("/v1/cases", headers={"Authorization": f"Bearer {token}", "Purpose-Of-Use": "care"})
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256"])

@@ -8,6 +8,7 @@ def import_all_models() -> None:
     from wijkregistratie.auth import models as _auth  # noqa: F401
     from wijkregistratie.cases import models as _cases  # noqa: F401
     from wijkregistratie.consents import models as _consents  # noqa: F401
+    from wijkregistratie.core import access_log as _access_log  # noqa: F401
     from wijkregistratie.core import idempotency as _idempotency  # noqa: F401
     from wijkregistratie.events import models as _events  # noqa: F401
     from wijkregistratie.figures import models as _figures  # noqa: F401

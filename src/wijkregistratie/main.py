@@ -10,9 +10,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from wijkregistratie import API_VERSION
 from wijkregistratie.assessments.api import router as assessments_router
 from wijkregistratie.attachments.api import router as attachments_router
+from wijkregistratie.audit.api import router as audit_router
 from wijkregistratie.auth.api import router as auth_router
 from wijkregistratie.cases.api import router as cases_router
 from wijkregistratie.consents.api import router as consents_router
+from wijkregistratie.core.access_log import AccessLogMiddleware
 from wijkregistratie.core.database import create_engine, create_sessionmaker
 from wijkregistratie.core.errors import install_error_handlers
 from wijkregistratie.core.external_tokens import JwksCache
@@ -80,6 +82,10 @@ TAGS = [
         "name": "Webhooks",
         "description": "Subscriptions that push the change feed to a partner's system, signed and retried.",
     },
+    {
+        "name": "Access log",
+        "description": "Every look at a file and every change, with who, when, why and from where (NEN 7513).",
+    },
     {"name": "Figures", "description": "Indicators for the municipality, safe to publish; never a person."},
 ]
 
@@ -133,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services_router,
         events_router,
         webhooks_router,
+        audit_router,
         figures_router,
         dashboard_router,
         health_router,
@@ -142,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(IdempotencyMiddleware)  # innermost: it sees the route's own answer
+    app.add_middleware(AccessLogMiddleware)  # around it: a replayed answer is a look at the file too
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:  # closed unless origins are named
         app.add_middleware(

@@ -1,4 +1,5 @@
-"""The worker: delivers webhooks, keeps partner systems in step, and rebuilds the figures' totals.
+"""The worker: delivers webhooks, keeps partner systems in step, rebuilds the figures' totals, and
+removes access-log entries past their retention.
 
 Run it beside the API (`wijkregistratie worker`), as many as you like on PostgreSQL: work is claimed with
 row locks that skip rows another worker holds. It stops after the round it is in on SIGTERM or SIGINT, and
@@ -19,6 +20,7 @@ from sqlmodel import select
 from wijkregistratie.adapters.base import run_round
 from wijkregistratie.adapters.config import load_partners
 from wijkregistratie.adapters.rest_json import RestJsonAdapter
+from wijkregistratie.core.access_log import purge as purge_access_log
 from wijkregistratie.core.database import create_engine, create_sessionmaker
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.settings import Settings
@@ -28,6 +30,7 @@ from wijkregistratie.webhooks.delivery import Outcome, SecretBox, deliver_due, f
 from wijkregistratie.webhooks.models import Delivery
 
 log = logging.getLogger("wijkregistratie.worker")
+PURGE_EVERY_SECONDS = 86400
 
 # The worker's own registry: its metrics are served by the worker, not mixed into an API process's.
 REGISTRY = CollectorRegistry()
@@ -64,6 +67,7 @@ class Worker:
         self.box = SecretBox(settings)
         self.client = httpx.AsyncClient(follow_redirects=False)
         self.figures_due = time.monotonic() + settings.worker_figures_every_seconds
+        self.purge_due = 0.0
         vault = BsnVault(settings)
         self.adapters = [
             RestJsonAdapter(partner, mapping, vault, self.client)
@@ -94,6 +98,11 @@ class Worker:
                 ADAPTER_CHANGES.labels(adapter.partner.name, "rejected").inc(result.rejected)
                 ADAPTER_CHANGES.labels(adapter.partner.name, "pushed").inc(result.pushed)
                 self.adapters_due[adapter.partner.name] = time.monotonic() + adapter.partner.every_seconds
+        if time.monotonic() >= self.purge_due:
+            async with self.sessions() as session:
+                await purge_access_log(session, self.settings.access_log_retention_days)
+                await session.commit()
+            self.purge_due = time.monotonic() + PURGE_EVERY_SECONDS
         if self.settings.worker_figures_every_seconds and time.monotonic() >= self.figures_due:
             async with self.sessions() as session:
                 await refresh_figures(session)

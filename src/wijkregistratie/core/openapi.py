@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from wijkregistratie import API_VERSION
+from wijkregistratie.core.access_log import PURPOSE_HEADER, Purpose, is_personal
 from wijkregistratie.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, ProblemDetails
 
 API_PREFIX = "/v1"
@@ -63,6 +64,17 @@ IDEMPOTENCY_KEY: dict[str, Any] = {
     "first request is still running, 409.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
     "example": "7b9d6c1e-2f4a-4c8e-9d51-0a6b3e2f1c47",
+}
+
+
+PURPOSE_OF_USE: dict[str, Any] = {
+    "name": PURPOSE_HEADER,
+    "in": "header",
+    "required": True,
+    "description": "Why you read this personal data; kept in the access log with who, when and from where. "
+    "A read without it is refused (400).",
+    "schema": {"type": "string", "enum": [p.value for p in Purpose]},
+    "example": Purpose.care.value,
 }
 
 
@@ -158,6 +170,14 @@ def _complete_responses(document: dict[str, Any]) -> None:
                 headers["API-Version"] = {"$ref": "#/components/headers/API-Version"}
 
 
+def _document_purpose(document: dict[str, Any]) -> None:
+    """Every read of personal data states its purpose (the access log keeps it)."""
+    for path, item in document["paths"].items():
+        operation = item.get("get")
+        if operation and operation.get("security") and is_personal(API_PREFIX + path):
+            operation.setdefault("parameters", []).append(PURPOSE_OF_USE)
+
+
 def _name_form_bodies(document: dict[str, Any]) -> None:
     """FastAPI names form bodies `Body_<function>_<path>_<method>`; give them PascalCase names instead."""
     schemas = document["components"]["schemas"]
@@ -205,6 +225,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             "schema": {"type": "string", "examples": [API_VERSION]},
         }
     }
+    _document_purpose(document)
     _complete_responses(document)
     _name_form_bodies(document)
     return _collapse_nullable(document)  # type: ignore[no-any-return]

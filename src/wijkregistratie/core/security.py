@@ -19,7 +19,8 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
 from jose import jwt
 
-from wijkregistratie.core.errors import Forbidden, Unauthorized
+from wijkregistratie.core.access_log import PURPOSE_HEADER, Purpose, is_personal
+from wijkregistratie.core.errors import Forbidden, InvalidInput, Unauthorized
 from wijkregistratie.core.external_tokens import JwksCache, verify_external
 from wijkregistratie.core.settings import Settings
 
@@ -34,6 +35,7 @@ SCOPES: dict[str, str] = {
     "bsn:read": "See citizen service numbers (BSN) in full instead of masked.",
     "figures:read": "Read aggregate figures; no personal data.",
     "admin": "Manage organisations, teams and professionals.",
+    "audit:read": "Read the access log: who looked at which file, when and why.",
 }
 
 oauth2_scheme = OAuth2(
@@ -183,11 +185,15 @@ async def authenticate(
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send the access token as 'Authorization: Bearer <token>'.", error="invalid_request")
     principal = await verify_token(token.strip(), request.app.state.settings, request.app.state.jwks)
+    request.state.principal = principal  # for the access log, also when refused below
     request.app.state.rate_limiter.check(principal.client_id)
     missing = [s for s in security_scopes.scopes if not principal.has(s)]
     if missing:
         raise Forbidden(f"This operation needs the scope {', '.join(missing)}.")
-    request.state.principal = principal
+    reads_personal_data = request.method in ("GET", "HEAD") and is_personal(request.url.path)
+    if reads_personal_data and request.headers.get(PURPOSE_HEADER) not in set(Purpose):
+        reason = f"state why you read this personal data: one of {', '.join(Purpose)}"
+        raise InvalidInput.field(PURPOSE_HEADER, reason, "required")
     return principal
 
 

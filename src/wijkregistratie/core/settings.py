@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     worker_figures_every_seconds: int = Field(default=900, ge=0)
     worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
+    # How long access-log entries are kept; never less than five years (NEN 7513).
+    access_log_retention_days: int = Field(default=1830, ge=1830)
     # The partner systems the worker keeps in step (see wijkregistratie.adapters.config); none by default.
     adapters_file: str = ""
 
