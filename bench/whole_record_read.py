@@ -328,7 +328,7 @@ async def load(
                 data={"grant_type": "client_credentials", "client_id": "bench", "client_secret": secret},
             )
         ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}", "Purpose-Of-Use": "care"}
         for case_id in rng.sample(cases, min(200, len(cases))):  # warm up connections and caches
             (await client.get(f"/v1/cases/{case_id}", headers=headers)).raise_for_status()
         latencies: list[float] = []
@@ -363,7 +363,7 @@ def load_with_wrk(
     paths = ",".join(f'"/v1/cases/{c}"' for c in cases)
     script = (
         f"local paths = {{{paths}}}\n"
-        f'local headers = {{["Authorization"] = "Bearer {token}"}}\n'
+        f'local headers = {{["Authorization"] = "Bearer {token}", ["Purpose-Of-Use"] = "care"}}\n'
         "request = function() return wrk.format('GET', paths[math.random(#paths)], headers) end\n"
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:

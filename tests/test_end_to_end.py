@@ -225,6 +225,7 @@ def _involve_b(city: City, case_id: str) -> None:
 
 def test_typed_once_it_reaches_everyone_and_a_partner_that_was_down_catches_up(city: City) -> None:
     receiver = Receiver().__enter__()  # the team's own app takes webhooks, delivered by two workers at once
+    start = city.coordinator.get("/v1/events", params={"after": "0", "limit": 500}).json()["nextCursor"]
     subscribed = city.coordinator.post("/v1/webhooks", json={"url": receiver.url})
     assert subscribed.status_code == 201, subscribed.text
     _, case_id = _client_typed_into_a(city)
@@ -250,7 +251,7 @@ def test_typed_once_it_reaches_everyone_and_a_partner_that_was_down_catches_up(c
     assert city.partner_a.duplicates_refused == city.partner_b.duplicates_refused == 0
     assert len(city.debt.get(f"/v1/cases/{case_id}").json()["signals"]) == 1
 
-    feed = city.coordinator.get("/v1/events", params={"after": "0", "limit": 500}).json()["items"]
+    feed = city.coordinator.get("/v1/events", params={"after": start, "limit": 500}).json()["items"]
     _wait(lambda: len(receiver.received) >= len(feed), 30, "every event at the team's webhook")
     delivered = [r.headers["webhook-id"] for r in receiver.received]
     assert delivered == [e["id"] for e in feed]  # each once, in feed order, though two workers deliver

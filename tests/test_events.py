@@ -229,3 +229,22 @@ def test_a_reader_keeping_up_with_concurrent_writers_misses_nothing(world: World
     everything, _ = _read(world.housing, cursor)
     assert [e["id"] for e in seen] == [e["id"] for e in everything]
     assert len([e for e in everything if e["type"] == EventType.journal_entry_added]) == writers * per_writer
+
+
+def test_directory_changes_are_told_to_every_organisation(world: World) -> None:
+    cursors = {name: _tail(getattr(world, name)) for name in ("outsider", "housing")}
+    created = world.admin.post(
+        "/v1/professionals",
+        json={
+            "organisationId": str(world.orgs["debt"]),
+            "name": "Professional nieuw",
+            "phone": "06-12345678",
+            "email": "nieuw@example.org",
+            "expertise": ["justice"],
+            "teamIds": [],  # in no team, so no other test's team changes
+        },
+    )
+    assert created.status_code == 201, created.text
+    for name, cursor in cursors.items():
+        told = [e for e in _read(getattr(world, name), cursor)[0] if e["type"] == EventType.professional_registered]
+        assert [e["data"]["professionalId"] for e in told] == [created.json()["id"]], name

@@ -22,6 +22,11 @@ class EventType(StrEnum):
     consent_recorded = PREFIX + "consent.recorded"
     consent_withdrawn = PREFIX + "consent.withdrawn"
     attachment_added = PREFIX + "attachment.added"
+    organisation_registered = PREFIX + "organisation.registered"
+    team_registered = PREFIX + "team.registered"
+    professional_registered = PREFIX + "professional.registered"
+    service_registered = PREFIX + "service.registered"
+    service_changed = PREFIX + "service.changed"
 
 
 DESCRIPTIONS = {
@@ -42,4 +47,9 @@ DESCRIPTIONS = {
     EventType.consent_recorded: "A household member's consent was recorded.",
     EventType.consent_withdrawn: "A consent was withdrawn.",
     EventType.attachment_added: "A document was attached to a case.",
+    EventType.organisation_registered: "An organisation joined the directory (sent to every organisation).",
+    EventType.team_registered: "A neighbourhood team was set up (sent to every organisation).",
+    EventType.professional_registered: "A professional joined the directory (sent to every organisation).",
+    EventType.service_registered: "A service was added to the service directory (sent to every organisation).",
+    EventType.service_changed: "A service in the service directory changed (sent to every organisation).",
 }

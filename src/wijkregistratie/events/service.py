@@ -26,6 +26,7 @@ from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.models import Event, EventRecipient
 from wijkregistratie.events.schemas import CloudEvent, EventPage
+from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.signals.models import Signal
 
 OUTBOX = "wijkregistratie.outbox"
@@ -110,6 +111,14 @@ async def household_event(
         recipients=also,
         organisation_id=principal.organisation_id,
     )
+
+
+async def directory_event(session: AsyncSession, type_: EventType, data: dict[str, Any]) -> Event:
+    """A change to the directory (organisations, teams, professionals, services): readable by every
+    organisation, so told to every organisation."""
+    await session.flush()
+    everyone = (await session.exec(select(Organisation.id))).all()
+    return emit(session, type_, data, recipients=everyone)
 
 
 async def signal_event(

@@ -7,6 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.core.codes import OrganisationKind
 from wijkregistratie.core.errors import NotFound
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import directory_event
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.organisations.schemas import OrganisationCreate
 
@@ -14,7 +16,8 @@ from wijkregistratie.organisations.schemas import OrganisationCreate
 async def create_organisation(session: AsyncSession, data: OrganisationCreate) -> Organisation:
     organisation = Organisation(**data.model_dump())
     session.add(organisation)
-    await session.flush()
+    announced = {"organisationId": organisation.id, "name": organisation.name, "kind": organisation.kind}
+    await directory_event(session, EventType.organisation_registered, announced)
     return organisation
 
 

@@ -8,6 +8,8 @@ from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.errors import Forbidden, InvalidInput, NotFound
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import directory_event
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.professionals.models import Professional, TeamMembership
 from wijkregistratie.professionals.schemas import ProfessionalContact, ProfessionalCreate, ProfessionalRead
@@ -39,7 +41,8 @@ async def create_professional(
     session.add(professional)
     await session.flush()
     session.add_all([TeamMembership(team_id=t, professional_id=professional.id) for t in team_ids])
-    await session.flush()
+    announced = {"professionalId": professional.id, "organisationId": professional.organisation_id, "teamIds": team_ids}
+    await directory_event(session, EventType.professional_registered, announced)
     return _read(professional, team_ids)
 
 

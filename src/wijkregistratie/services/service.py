@@ -12,6 +12,8 @@ from wijkregistratie.core.errors import Forbidden, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import directory_event
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.services.models import Service
 from wijkregistratie.services.schemas import ServiceRead, ServiceWrite
@@ -36,8 +38,13 @@ async def create_service(session: AsyncSession, principal: Principal, data: Serv
     organisation = await _organisation(session, data.organisation_id)
     service = Service(**data.model_dump(mode="json") | {"organisation_id": data.organisation_id})
     session.add(service)
-    await session.flush()
+    await _announce(session, EventType.service_registered, service)
     return _read(service, organisation)
+
+
+async def _announce(session: AsyncSession, type_: EventType, service: Service) -> None:
+    data = {"serviceId": service.id, "organisationId": service.organisation_id, "version": service.version}
+    await directory_event(session, type_, data)
 
 
 async def update_service(
@@ -54,7 +61,7 @@ async def update_service(
         setattr(service, name, value)
     service.version += 1
     session.add(service)
-    await session.flush()
+    await _announce(session, EventType.service_changed, service)
     return _read(service, await _organisation(session, service.organisation_id))
 
 

@@ -7,6 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.identifiers import area_codes_cover
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import directory_event
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.teams.models import Team, TeamOrganisation
 from wijkregistratie.teams.schemas import TeamCreate, TeamRead
@@ -25,7 +27,13 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> TeamRead:
     session.add(team)
     await session.flush()
     session.add_all([TeamOrganisation(team_id=team.id, organisation_id=o) for o in organisation_ids])
-    await session.flush()
+    announced = {
+        "teamId": team.id,
+        "name": team.name,
+        "areaCodes": team.area_codes,
+        "organisationIds": organisation_ids,
+    }
+    await directory_event(session, EventType.team_registered, announced)
     return _read(team, organisation_ids)
 
 
