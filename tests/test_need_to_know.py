@@ -149,6 +149,12 @@ OWNED_ROUTES = {
     ("GET", "/v1/webhooks/{webhookId}/deliveries"),
     ("POST", "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliveries"),
 }
+# Handling a household's request to see or erase its data is a role of its own (the rights:handle scope),
+# not a matter of involvement; tests/test_household_rights.py checks that record clients are refused.
+PRIVILEGED_ROUTES = {
+    ("GET", "/v1/households/{householdId}/members/{memberId}/export"),
+    ("POST", "/v1/households/{householdId}/erasures"),
+}
 ASSESSMENT = {
     "instrument": "zrm",
     "instrumentVersion": "2017",
@@ -166,7 +172,7 @@ def _routes_with_ids() -> set[tuple[str, str]]:
 
 
 def test_every_route_with_an_id_has_a_need_to_know_test() -> None:
-    covered = set(RECORD_ROUTES) | DIRECTORY_ROUTES | OWNED_ROUTES
+    covered = set(RECORD_ROUTES) | DIRECTORY_ROUTES | OWNED_ROUTES | PRIVILEGED_ROUTES
     assert _routes_with_ids() == covered
 
 

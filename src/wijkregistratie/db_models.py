@@ -17,6 +17,7 @@ def import_all_models() -> None:
     from wijkregistratie.matches import models as _matches  # noqa: F401
     from wijkregistratie.organisations import models as _organisations  # noqa: F401
     from wijkregistratie.plans import models as _plans  # noqa: F401
+    from wijkregistratie.privacy import models as _privacy  # noqa: F401
     from wijkregistratie.professionals import models as _professionals  # noqa: F401
     from wijkregistratie.referrals import models as _referrals  # noqa: F401
     from wijkregistratie.services import models as _services  # noqa: F401

@@ -34,6 +34,7 @@ from wijkregistratie.journal.api import router as journal_router
 from wijkregistratie.matches.api import router as matches_router
 from wijkregistratie.organisations.api import router as organisations_router
 from wijkregistratie.plans.api import router as plans_router
+from wijkregistratie.privacy.api import router as privacy_router
 from wijkregistratie.professionals.api import router as professionals_router
 from wijkregistratie.referrals.api import router as referrals_router
 from wijkregistratie.services.api import router as services_router
@@ -81,6 +82,10 @@ TAGS = [
     {
         "name": "Webhooks",
         "description": "Subscriptions that push the change feed to a partner's system, signed and retried.",
+    },
+    {
+        "name": "Household rights",
+        "description": "A household's rights under the AVG: everything held about a person, in one answer.",
     },
     {
         "name": "Access log",
@@ -140,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
         webhooks_router,
         audit_router,
+        privacy_router,
         figures_router,
         dashboard_router,
         health_router,

@@ -1,5 +1,5 @@
-"""The worker: delivers webhooks, keeps partner systems in step, rebuilds the figures' totals, and
-removes access-log entries past their retention.
+"""The worker: delivers webhooks, keeps partner systems in step, rebuilds the figures' totals, removes
+access-log entries past their retention, and erases households' files past theirs.
 
 Run it beside the API (`wijkregistratie worker`), as many as you like on PostgreSQL: work is claimed with
 row locks that skip rows another worker holds. It stops after the round it is in on SIGTERM or SIGINT, and
@@ -26,6 +26,7 @@ from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.db_models import import_all_models
 from wijkregistratie.figures.rollups import refresh as refresh_figures
+from wijkregistratie.privacy.erasure import erase_expired
 from wijkregistratie.webhooks.delivery import Outcome, SecretBox, deliver_due, fan_out
 from wijkregistratie.webhooks.models import Delivery
 
@@ -54,6 +55,13 @@ FAILURES = Counter(
     "wijkregistratie_worker_delivery_failures_total",
     "Failed webhook deliveries by partner organisation.",
     ["organisation"],
+    registry=REGISTRY,
+)
+
+
+ERASED = Counter(
+    "wijkregistratie_worker_erased_households_total",
+    "Households whose file was erased after the retention period.",
     registry=REGISTRY,
 )
 
@@ -102,6 +110,10 @@ class Worker:
             async with self.sessions() as session:
                 await purge_access_log(session, self.settings.access_log_retention_days)
                 await session.commit()
+            async with self.sessions() as session:
+                erased = await erase_expired(session, self.settings)
+                await session.commit()
+            ERASED.inc(len(erased))
             self.purge_due = time.monotonic() + PURGE_EVERY_SECONDS
         if self.settings.worker_figures_every_seconds and time.monotonic() >= self.figures_due:
             async with self.sessions() as session:

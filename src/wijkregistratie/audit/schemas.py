@@ -35,7 +35,7 @@ class AccessLogEntryRead(ApiModel):
     organisation_name: str | None = Field(default=None, max_length=200)
     client_id: str | None = Field(default=None, max_length=100)
     professional_id: uuid.UUID | None = None
-    action: str = Field(max_length=40, description="`read`, `list`, `create` or `change`.")
+    action: str = Field(max_length=40, description="`read`, `list`, `create`, `change` or `erase`.")
     route: str = Field(max_length=200)
     resource_type: str = Field(max_length=40)
     resource_id: str | None = Field(default=None, max_length=60)

@@ -40,6 +40,8 @@ class Case(SQLModel, table=True):
     buurt_code: str | None = text_field(10, default=None)
     first_signal_at: datetime | None = optional_timestamp_field()
     organisations_involved: int = 0
+    # Set when the household's file was erased: the row stays, emptied, so the figures keep counting it.
+    erased_at: datetime | None = optional_timestamp_field()
     # Bumped on every change of status, team or lead; the ETag of the case.
     version: int = 1
 

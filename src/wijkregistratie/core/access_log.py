@@ -66,7 +66,7 @@ class AccessLogEntry(SQLModel, table=True):
     client_id: str | None = text_field(100, default=None)
     organisation_id: uuid.UUID | None = None
     professional_id: uuid.UUID | None = Field(default=None, description="The professional the client acts for.")
-    action: str = code_field()  # read, list, create, change
+    action: str = code_field()  # read, list, create, change, erase
     method: str = text_field(10)
     route: str = text_field(200)
     resource_type: str = text_field(40)
@@ -86,6 +86,8 @@ def is_personal(path: str) -> bool:
 def _action(method: str, route: str) -> str:
     if method in ("GET", "HEAD"):
         return "read" if route.endswith("}") else "list"
+    if route.endswith("/erasures"):
+        return "erase"
     return "create" if method == "POST" else "change"
 
 

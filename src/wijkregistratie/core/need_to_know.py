@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -54,7 +54,8 @@ def cases_visible_to(principal: Principal) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = [_involved(principal.organisation_id)]
     if principal.coordinated_team_ids:
         conditions.append(col(Case.team_id).in_(principal.coordinated_team_ids))
-    return or_(*conditions)
+    # An erased file stays only as a row the figures count; nobody sees it any more.
+    return and_(col(Case.erased_at).is_(None), or_(*conditions))
 
 
 def signals_visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -73,7 +74,7 @@ def signals_visible_to(principal: Principal) -> ColumnElement[bool]:
     ]
     if principal.coordinated_team_ids:
         conditions.append(col(Signal.team_id).in_(principal.coordinated_team_ids))
-    return or_(*conditions)
+    return and_(col(Signal.erased_at).is_(None), or_(*conditions))
 
 
 def households_visible_to(principal: Principal) -> ColumnElement[bool]:

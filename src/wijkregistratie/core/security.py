@@ -36,6 +36,7 @@ SCOPES: dict[str, str] = {
     "figures:read": "Read aggregate figures; no personal data.",
     "admin": "Manage organisations, teams and professionals.",
     "audit:read": "Read the access log: who looked at which file, when and why.",
+    "rights:handle": "Handle households' requests: export everything held about a person, erase a file.",
 }
 
 oauth2_scheme = OAuth2(

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(default=9101, ge=0, le=65535)
     # How long access-log entries are kept; never less than five years (NEN 7513).
     access_log_retention_days: int = Field(default=1830, ge=1830)
+    # How long a household's file is kept after its last case closed or its last signal came in: a youth
+    # file (someone in the household under 18 then; Jeugdwet art. 7.3.8) and any other (Wmo 2015).
+    retention_years_youth: int = Field(default=20, ge=1, le=100)
+    retention_years_wmo: int = Field(default=15, ge=1, le=100)
     # The partner systems the worker keeps in step (see wijkregistratie.adapters.config); none by default.
     adapters_file: str = ""
 

@@ -22,6 +22,7 @@ class EventType(StrEnum):
     consent_recorded = PREFIX + "consent.recorded"
     consent_withdrawn = PREFIX + "consent.withdrawn"
     attachment_added = PREFIX + "attachment.added"
+    household_erased = PREFIX + "household.erased"
     organisation_registered = PREFIX + "organisation.registered"
     team_registered = PREFIX + "team.registered"
     professional_registered = PREFIX + "professional.registered"
@@ -47,6 +48,8 @@ DESCRIPTIONS = {
     EventType.consent_recorded: "A household member's consent was recorded.",
     EventType.consent_withdrawn: "A consent was withdrawn.",
     EventType.attachment_added: "A document was attached to a case.",
+    EventType.household_erased: "A household's file was erased, on its request or after the retention period: "
+    "its cases and signals. Erase your own copies too (AVG art. 19).",
     EventType.organisation_registered: "An organisation joined the directory (sent to every organisation).",
     EventType.team_registered: "A neighbourhood team was set up (sent to every organisation).",
     EventType.professional_registered: "A professional joined the directory (sent to every organisation).",

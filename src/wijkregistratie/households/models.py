@@ -5,7 +5,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import MemberRole
-from wijkregistratie.core.models import code_field, id_field, text_field, timestamp_field
+from wijkregistratie.core.models import code_field, id_field, optional_timestamp_field, text_field, timestamp_field
 
 
 class Household(SQLModel, table=True):
@@ -24,6 +24,8 @@ class Household(SQLModel, table=True):
     email: str | None = text_field(254, default=None)
     created_by_organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
     created_at: datetime = timestamp_field(index=True)
+    # Set when the household's file was erased: the row stays, emptied, so the figures keep counting it.
+    erased_at: datetime | None = optional_timestamp_field()
 
 
 class Member(SQLModel, table=True):

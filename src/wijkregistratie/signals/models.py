@@ -6,7 +6,15 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import SignalStatus, Urgency
-from wijkregistratie.core.models import code_field, id_field, json_field, partial_index, text_field, timestamp_field
+from wijkregistratie.core.models import (
+    code_field,
+    id_field,
+    json_field,
+    optional_timestamp_field,
+    partial_index,
+    text_field,
+    timestamp_field,
+)
 
 
 class Signal(SQLModel, table=True):
@@ -39,6 +47,8 @@ class Signal(SQLModel, table=True):
     triage_reason: str | None = Field(default=None, sa_type=Text)
     planned_first_contact_on: date | None = None
     first_contact_on: date | None = None
+    # Set when the household's file was erased: the row stays, emptied, so the figures keep counting it.
+    erased_at: datetime | None = optional_timestamp_field()
     version: int = 1
 
 

@@ -1,0 +1,59 @@
+"""The household's rights: see everything held about a person, and have the file erased.
+
+Handling such a request is a role of its own (the `rights:handle` scope, typically the municipality's
+privacy desk), not a matter of being involved in the case."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from wijkregistratie.core.database import Session
+from wijkregistratie.core.identifiers import Vault
+from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.paths import HouseholdId
+from wijkregistratie.core.security import Principal, requires
+from wijkregistratie.privacy import export
+from wijkregistratie.privacy.erasure import Grounds, erase_household
+from wijkregistratie.privacy.schemas import ErasureRead, ErasureRequest, PersonExport
+
+router = APIRouter(prefix=f"{API_PREFIX}/households", tags=["Household rights"])
+RightsOfficer = Annotated[Principal, requires("rights:handle")]
+MemberId = Annotated[uuid.UUID, Path(alias="memberId", description="The person.")]
+
+
+@router.get(
+    "/{householdId}/members/{memberId}/export",
+    response_model=PersonExport,
+    summary="Export everything held about a person",
+    description="The right of access (AVG art. 15): in one answer, every row about the person, their household "
+    "and its cases and signals, from every table that holds personal data — including every organisation's "
+    "journal notes and the access log of the file. For the officer who handles households' requests: needs "
+    "the `rights:handle` scope, states the purpose `household_request`, and is logged.",
+    responses=errors(404),
+)
+async def export_person(
+    session: Session, _officer: RightsOfficer, vault: Vault, household_id: HouseholdId, member_id: MemberId
+) -> PersonExport:
+    return PersonExport.model_validate(await export.export_person(session, vault, household_id, member_id))
+
+
+@router.post(
+    "/{householdId}/erasures",
+    status_code=201,
+    summary="Erase a household's file",
+    description="The right to erasure (AVG art. 17; Jeugdwet art. 7.3.9): the household's members, consents, "
+    "plans, journal, assessments, referrals, files and matches are deleted; its cases and signals stay only "
+    "as rows without personal data, so the figures do not change. The access log of the file is kept (NEN "
+    "7513), this erasure included. The organisations that held the file get `household.erased`. Refused "
+    "(409) while the household has an open case or a signal in triage. Needs the `rights:handle` scope; the "
+    "answer is the receipt.",
+    responses=errors(404, 409),
+)
+async def erase(
+    session: Session, officer: RightsOfficer, household_id: HouseholdId, body: ErasureRequest
+) -> ErasureRead:
+    erasure = await erase_household(
+        session, household_id, Grounds.request, principal=officer, request_reference=body.request_reference
+    )
+    return ErasureRead.model_validate(erasure)
