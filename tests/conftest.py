@@ -198,7 +198,7 @@ class Api:
         return Caller(self.http, client.client_id, secret, organisation_id)
 
 
-def _settings(database_url: str) -> Settings:
+def settings_for_tests(database_url: str) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
@@ -232,7 +232,7 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     backend = request.param
     with empty_database(backend, tmp_path_factory.mktemp(backend)) as database_url:
         upgrade(database_url)
-        settings = _settings(database_url)
+        settings = settings_for_tests(database_url)
         with Server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             yield Api(backend, server.url, database_url, settings, http)
 

@@ -34,7 +34,8 @@ def _serve(args: argparse.Namespace) -> None:
 def _migrate(_args: argparse.Namespace) -> None:
     from wijkregistratie.core.migrate import upgrade
 
-    upgrade(get_settings().database_url)
+    settings = get_settings()
+    upgrade(settings.database_url, app_role=settings.database_app_role)
     print("database schema is up to date")
 
 

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# A PostgreSQL role name as `migrate` accepts it: lower case, digits and underscores.
+ROLE_NAME = r"[a-z_][a-z0-9_]{0,62}"
 DEV_TOKEN_SIGNING_KEY = "dev-only-token-signing-key-change-me-in-production-0123456789"
 DEV_BSN_HASH_KEY = "dev-only-bsn-hash-key-change-me"
 # A Fernet key (url-safe base64 of 32 bytes) for development only.
@@ -26,6 +28,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "WR_DATABASE_URL"),
     )
     public_base_url: str = "http://localhost:8000"
+    # PostgreSQL: the role the application runs as, given its rights by `migrate` (which runs as the owner).
+    database_app_role: str = Field(default="", pattern=f"^({ROLE_NAME})?$")
 
     token_signing_key: str = DEV_TOKEN_SIGNING_KEY
     token_issuer: str = "https://wijkregistratie.local"
