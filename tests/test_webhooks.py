@@ -197,3 +197,15 @@ def test_a_subscription_is_its_organisations_own(world: World, receiver: Receive
             assert caller.request(method, path, **options).status_code == 404, (method, path)
     assert subscription["id"] not in str(world.ggz.get("/v1/webhooks").json())
     assert world.debt.get(f"/v1/webhooks/{subscription['id']}").json()["status"] == "active"
+
+
+def test_an_unknown_event_type_is_named_not_a_server_error(world: World, receiver: Receiver) -> None:
+    subscription = _subscribe(world.debt, receiver.url)
+    etag = world.debt.get(f"/v1/webhooks/{subscription['id']}").headers["ETag"]
+    # The reason lists every known type: longer than a reason may be, so it is clipped, not a 500.
+    changed = world.debt.patch(
+        f"/v1/webhooks/{subscription['id']}", json={"eventTypes": ["AAA"]}, headers={"If-Match": etag}
+    )
+    assert changed.status_code == 400, changed.text
+    (problem,) = changed.json()["invalidParams"]
+    assert problem["name"] == "eventTypes[0]" and len(problem["reason"]) <= 500

@@ -198,10 +198,19 @@ def _reason(error: dict[str, Any]) -> str:
     return message
 
 
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def invalid_params_from(errors: Sequence[Any]) -> list[InvalidParam]:
-    # Input values are left out on purpose: they may be personal data.
+    # Input values are left out on purpose: they may be personal data. A long reason (a choice among
+    # every event type, say) is clipped to what the contract promises rather than failing the answer.
     return [
-        InvalidParam(name=_param_name(e.get("loc", ())), code=str(e.get("type", "invalid")), reason=_reason(e))
+        InvalidParam(
+            name=_clip(_param_name(e.get("loc", ())), 200),
+            code=_clip(str(e.get("type", "invalid")), 100),
+            reason=_clip(_reason(e), 500),
+        )
         for e in errors
     ]
 
