@@ -96,3 +96,6 @@ def test_method_not_allowed_names_every_method_of_the_address(world: World, stor
     assert listed.status_code == 405 and listed.headers["Allow"] == "GET, POST"
     one = world.api.http.delete(f"/v1/cases/{story.case['id']}/plan")
     assert one.status_code == 405 and one.headers["Allow"] == "GET, PUT"
+    # A literal address is not read as an id of the template beside it.
+    search = world.ggz.get("/v1/households/search")
+    assert search.status_code == 405 and search.headers["Allow"] == "POST"

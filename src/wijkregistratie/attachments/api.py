@@ -37,7 +37,16 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
     + ". The content must match the declared type; the size is bounded (413 above it). The answer carries "
     "the SHA-256 checksum.",
     responses=errors(404, 415),
-    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"example": {"file": "(the file's bytes)"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "example": {"file": "(the file's bytes)"},
+                    "encoding": {"file": {"contentType": ", ".join(sorted(ALLOWED_MEDIA_TYPES))}},
+                }
+            }
+        }
+    },
 )
 async def upload_attachment(
     request: Request,

@@ -35,8 +35,8 @@ InvolvementId = Annotated[uuid.UUID, Path(alias="involvementId", description="Th
     summary="Open a case",
     description="Opens the shared case for a household the caller may see, taking up the given signals. The "
     "caller's organisation becomes involved on the basis it names. A household has at most one open case: a "
-    "second answers 409.",
-    responses=errors(409) | CREATED_WITH_ETAG,
+    "second answers 409; a household or signal the caller may not see answers 404.",
+    responses=errors(404, 409) | CREATED_WITH_ETAG,
 )
 async def open_case(session: Session, principal: Writer, body: CaseOpen, response: Response) -> CaseSummary:
     case = await service.open_case(session, principal, body)

@@ -218,7 +218,10 @@ def invalid_params_from(errors: Sequence[Any]) -> list[InvalidParam]:
 def _allowed_methods(request: Request) -> list[str]:
     """The methods the OpenAPI document lists for the requested path (its paths are relative to /v1)."""
     path = request.url.path.removeprefix("/v1")
-    for template, item in request.app.openapi().get("paths", {}).items():
+    paths: dict[str, Any] = request.app.openapi().get("paths", {})
+    if path in paths:  # a literal address before any template it also fits (/households/search)
+        return sorted(m.upper() for m in paths[path] if m in {"get", "put", "post", "patch", "delete"})
+    for template, item in paths.items():
         if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
             return sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
     return []

@@ -31,7 +31,12 @@ async def read_events(
     principal: Reader,
     after: Annotated[
         str | None,
-        Query(max_length=20, pattern=r"^\d+$", description="`nextCursor` of the previous page.", examples=["1041"]),
+        Query(
+            max_length=18,
+            pattern=r"^[0-9]{1,18}$",
+            description="`nextCursor` of the previous page.",
+            examples=["1041"],
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=FEED_MAX, description=f"At most {FEED_MAX}.")] = 100,
 ) -> EventPage:

@@ -185,7 +185,7 @@ def visible_to(principal: Principal) -> Any:
 def parse_after(after: str | None) -> int:
     if after is None:
         return 0
-    if not after.isdigit() or len(after) > 19:
+    if not after.isascii() or not after.isdigit() or len(after) > 18:
         raise InvalidInput.field("after", "a cursor from a previous page (`nextCursor`), or 0 from the start")
     return int(after)
 

@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.identifiers import POSTCODE_PATTERN, Vault, normalise_postcode
@@ -57,6 +58,12 @@ async def search_households(
     session: Session, vault: Vault, principal: Reader, body: HouseholdSearch
 ) -> list[HouseholdRead]:
     return await service.search_households(session, vault, principal, body)
+
+
+@router.api_route("/search", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def search_takes_only_post() -> None:
+    # `/households/search` is an address of its own, not a household id: other methods answer 405.
+    raise StarletteHTTPException(405)
 
 
 @router.get(
