@@ -15,20 +15,21 @@ from fastapi import Depends, Request
 
 from wijkregistratie.core.settings import Settings
 
-POSTCODE_PATTERN = r"^[1-9][0-9]{3} ?[A-Za-z]{2}$"
-# PostNL never issues these letter pairs.
-_UNISSUED_POSTCODE_LETTERS = {"SA", "SD", "SS"}
+# Four digits, the first not 0, and two letters other than SA, SD and SS (PostNL never issues those).
+POSTCODE_PATTERN = r"^[1-9][0-9]{3} ?([A-RT-Za-rt-z][A-Za-z]|[Ss][BCE-RT-Zbce-rt-z])$"
+_POSTCODE_SHAPE = r"^[1-9][0-9]{3} ?[A-Za-z]{2}$"
+# Eight digits are taken as a BSN with its leading zero left off; the 11-check follows.
+BSN_PATTERN = r"^[0-9]{8,9}$"
 CBS_AREA_PATTERN = r"^(GM[0-9]{4}|WK[0-9]{6}|BU[0-9]{8})$"
 BUURT_CODE_PATTERN = r"^BU[0-9]{8}$"
 
 
 def normalise_postcode(value: str) -> str:
-    if not re.fullmatch(POSTCODE_PATTERN, value):
+    if not re.fullmatch(_POSTCODE_SHAPE, value):
         raise ValueError("not a Dutch postcode (1234AB)")
-    postcode = value.replace(" ", "").upper()
-    if postcode[4:] in _UNISSUED_POSTCODE_LETTERS:
+    if not re.fullmatch(POSTCODE_PATTERN, value):
         raise ValueError("not a Dutch postcode: the letters SA, SD and SS are never issued")
-    return postcode
+    return value.replace(" ", "").upper()
 
 
 def is_valid_bsn(value: str) -> bool:

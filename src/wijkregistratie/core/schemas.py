@@ -1,5 +1,7 @@
 """Base classes for API shapes: lowerCamelCase on the wire, unknown fields refused."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -14,3 +16,14 @@ class ApiModel(BaseModel):
         str_strip_whitespace=True,
         from_attributes=True,
     )
+
+
+def requires_one_of(*groups: tuple[str, ...]) -> dict[str, Any]:
+    """JSON Schema for "give these fields, or those": what a model validator checks, said in the contract
+    so that clients and generators know it too."""
+    return {
+        "anyOf": [
+            {"required": list(group), "properties": {name: {"not": {"type": "null"}} for name in group}}
+            for group in groups
+        ]
+    }

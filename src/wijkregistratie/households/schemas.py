@@ -5,9 +5,15 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from wijkregistratie.core.codes import MemberRole
-from wijkregistratie.core.identifiers import BUURT_CODE_PATTERN, normalise_postcode, validate_bsn
+from wijkregistratie.core.identifiers import (
+    BSN_PATTERN,
+    BUURT_CODE_PATTERN,
+    POSTCODE_PATTERN,
+    normalise_postcode,
+    validate_bsn,
+)
 from wijkregistratie.core.pagination import Page
-from wijkregistratie.core.schemas import ApiModel
+from wijkregistratie.core.schemas import ApiModel, requires_one_of
 from wijkregistratie.organisations.schemas import EMAIL_PATTERN, PHONE_PATTERN
 
 # Schemas holding an address carry no example: the API Design Rules linter reads any key containing
@@ -16,7 +22,10 @@ from wijkregistratie.organisations.schemas import EMAIL_PATTERN, PHONE_PATTERN
 
 class Address(ApiModel):
     postcode: str = Field(
-        min_length=6, max_length=7, description="Dutch postcode, 1234AB (a space is accepted and removed)."
+        min_length=6,
+        max_length=7,
+        description="Dutch postcode, 1234AB (a space is accepted and removed).",
+        json_schema_extra={"pattern": POSTCODE_PATTERN},
     )
     house_number: int = Field(ge=1, le=99999)
     house_number_addition: str | None = Field(default=None, max_length=6, pattern=r"^[A-Za-z0-9 -]{1,6}$")
@@ -50,7 +59,9 @@ MEMBER_EXAMPLE: dict[str, Any] = {
 class MemberCreate(ApiModel):
     """A person. Without a BSN the legal fallback set is needed: surname, given names, date of birth."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [MEMBER_EXAMPLE]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [MEMBER_EXAMPLE]} | requires_one_of(("bsn",), ("givenNames", "dateOfBirth"))
+    )
 
     given_names: str | None = Field(default=None, min_length=1, max_length=200)
     surname: str = Field(min_length=1, max_length=200)
@@ -62,7 +73,7 @@ class MemberCreate(ApiModel):
         max_length=9,
         description="Citizen service number; checked with the 11-check, stored encrypted, never returned in full "
         "without the `bsn:read` scope.",
-        json_schema_extra={"writeOnly": True},
+        json_schema_extra={"writeOnly": True, "pattern": BSN_PATTERN},
     )
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
@@ -130,10 +141,14 @@ class HouseholdRead(ApiModel):
 class HouseholdSearch(ApiModel):
     """Find households by a member's BSN or by address. A BSN travels in the body, never in a URL."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"bsn": "111222333"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"bsn": "111222333"}]} | requires_one_of(("bsn",), ("postcode", "houseNumber"))
+    )
 
-    bsn: str | None = Field(default=None, min_length=8, max_length=9)
-    postcode: str | None = Field(default=None, min_length=6, max_length=7)
+    bsn: str | None = Field(default=None, min_length=8, max_length=9, json_schema_extra={"pattern": BSN_PATTERN})
+    postcode: str | None = Field(
+        default=None, min_length=6, max_length=7, json_schema_extra={"pattern": POSTCODE_PATTERN}
+    )
     house_number: int | None = Field(default=None, ge=1, le=99999)
     house_number_addition: str | None = Field(default=None, max_length=6)
 

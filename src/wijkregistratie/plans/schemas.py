@@ -29,8 +29,29 @@ class ActivityStatus(StrEnum):
     cancelled = "cancelled"
 
 
+# Who a performer of each kind must name; the contract says it too, so clients need not guess.
+PERFORMER_NEEDS = {
+    PerformerKind.member: "memberId",
+    PerformerKind.professional: "professionalId",
+    PerformerKind.organisation: "organisationId",
+    PerformerKind.network: "name",
+}
+
+
 class Performer(ApiModel):
     """Who carries out an activity: a member, the household's own network, a professional or an organisation."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"kind": {"const": kind.value}}, "required": ["kind"]},
+                    "then": {"required": [needed], "properties": {needed: {"not": {"type": "null"}}}},
+                }
+                for kind, needed in PERFORMER_NEEDS.items()
+            ]
+        }
+    )
 
     kind: PerformerKind
     member_id: uuid.UUID | None = None
@@ -40,15 +61,14 @@ class Performer(ApiModel):
 
     @model_validator(mode="after")
     def _identified(self) -> "Performer":
-        needed = {
+        named = {
             PerformerKind.member: self.member_id,
             PerformerKind.professional: self.professional_id,
             PerformerKind.organisation: self.organisation_id,
             PerformerKind.network: self.name,
         }[self.kind]
-        if needed is None:
-            field = {"member": "memberId", "professional": "professionalId", "organisation": "organisationId"}
-            raise ValueError(f"a performer of kind {self.kind.value} needs {field.get(self.kind.value, 'name')}")
+        if named is None:
+            raise ValueError(f"a performer of kind {self.kind.value} needs {PERFORMER_NEEDS[self.kind]}")
         return self
 
 

@@ -13,9 +13,9 @@ from wijkregistratie.core.codes import (
     TriageActionKind,
     Urgency,
 )
-from wijkregistratie.core.identifiers import validate_bsn
+from wijkregistratie.core.identifiers import BSN_PATTERN, validate_bsn
 from wijkregistratie.core.pagination import Page
-from wijkregistratie.core.schemas import ApiModel
+from wijkregistratie.core.schemas import ApiModel, requires_one_of
 from wijkregistratie.households.schemas import Address, MemberCreate
 from wijkregistratie.professionals.schemas import ProfessionalContact
 
@@ -26,8 +26,12 @@ class HouseholdReference(ApiModel):
     When no household matches a BSN or address, one is registered with the address and members given.
     """
 
+    model_config = ConfigDict(json_schema_extra=requires_one_of(("id",), ("bsn",), ("address",)))
+
     id: uuid.UUID | None = None
-    bsn: str | None = Field(default=None, min_length=8, max_length=9, json_schema_extra={"writeOnly": True})
+    bsn: str | None = Field(
+        default=None, min_length=8, max_length=9, json_schema_extra={"writeOnly": True, "pattern": BSN_PATTERN}
+    )
     address: Address | None = None
     members: list[MemberCreate] = Field(default_factory=list, max_length=20)
     phone: str | None = Field(default=None, max_length=30)

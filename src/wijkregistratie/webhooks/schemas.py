@@ -7,7 +7,14 @@ from pydantic import ConfigDict, Field, StringConstraints
 from wijkregistratie.core.schemas import ApiModel
 from wijkregistratie.events.codes import EventType
 
-_URL = Field(max_length=2000, description="Where events are POSTed; https, and not a private address.")
+# The shape of a callback; whether its host resolves to a public address is checked when it is given.
+CALLBACK_PATTERN = r"^https?://[^\s/?#@]+([/?#]\S*)?$"
+_URL = Field(
+    max_length=2000,
+    pattern=CALLBACK_PATTERN,
+    description="Where events are POSTed; https, and not a private address.",
+    json_schema_extra={"format": "uri"},
+)
 
 
 class SubscriptionCreate(ApiModel):
@@ -36,7 +43,9 @@ class SubscriptionUpdate(ApiModel):
         extra="forbid", json_schema_extra={"examples": [{"status": "active"}, {"eventTypes": []}]}
     )
 
-    url: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(
+        default=None, max_length=2000, pattern=CALLBACK_PATTERN, json_schema_extra={"format": "uri"}
+    )
     event_types: list[EventType] | None = Field(default=None, max_length=50)
     description: str | None = Field(default=None, max_length=200)
     status: Literal["active", "disabled"] | None = Field(
