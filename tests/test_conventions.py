@@ -99,3 +99,13 @@ def test_method_not_allowed_names_every_method_of_the_address(world: World, stor
     # A literal address is not read as an id of the template beside it.
     search = world.ggz.get("/v1/households/search")
     assert search.status_code == 405 and search.headers["Allow"] == "POST"
+
+
+def test_a_nul_character_is_refused_not_a_server_error(world: World, story: Story) -> None:
+    note = {"kind": "note", "occurredAt": "2026-03-05T10:00:00+01:00", "text": "x", "participants": ["a\u0000b"]}
+    refused = world.ggz.post(f"/v1/cases/{story.case['id']}/journal", json=note)
+    assert refused.status_code == 400, refused.text
+    assert [p["name"] for p in refused.json()["invalidParams"]] == ["participants"]
+    # Outside a body, where no model looks at it, the database's refusal is answered as bad input too.
+    searched = world.ggz.get("/v1/cases", params={"reference": "a\u0000b"})
+    assert searched.status_code in (200, 400), searched.text

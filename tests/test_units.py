@@ -2,6 +2,7 @@
 
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import ValidationError
 
 from tests.conftest import leaked
 from wijkregistratie.core.errors import invalid_params_from
@@ -15,6 +16,8 @@ from wijkregistratie.core.identifiers import (
 )
 from wijkregistratie.core.security import hash_secret, verify_secret
 from wijkregistratie.core.settings import DEV_WEBHOOK_SECRET_KEY, Settings
+from wijkregistratie.households.schemas import MemberCreate
+from wijkregistratie.journal.schemas import JournalEntryCreate
 
 
 @pytest.mark.parametrize("bsn", ["111222333", "123456782", "999990019"])
@@ -110,3 +113,20 @@ def test_the_log_sweep_finds_personal_data() -> None:
     log = "2026-11-22 INFO wijkregistratie.access GET /v1/cases/{caseId} 200 3.1ms\n"
     assert leaked(log, {"Jansen", "111222333"}) == []
     assert leaked(log + "ERROR something about Jansen 111222333\n", {"Jansen", "111222333"}) == ["111222333", "Jansen"]
+
+
+@pytest.mark.parametrize("when", [0, 1767225600, 1.5])
+def test_a_date_or_time_given_as_a_number_is_refused(when: float) -> None:
+    # Pydantic alone would read a number as seconds since 1970.
+    with pytest.raises(ValidationError) as refused:
+        JournalEntryCreate.model_validate({"kind": "home_visit", "occurredAt": when, "text": "x"})
+    assert [e["loc"] for e in refused.value.errors()] == [("occurredAt",)]
+    given = JournalEntryCreate.model_validate(
+        {"kind": "home_visit", "occurredAt": "2026-03-05T10:00:00+01:00", "text": "x"}
+    )
+    assert given.occurred_at.isoformat() == "2026-03-05T10:00:00+01:00"
+
+
+def test_the_contract_says_which_fields_a_member_needs() -> None:
+    schema = MemberCreate.model_json_schema(by_alias=True)
+    assert [option["required"] for option in schema["anyOf"]] == [["bsn"], ["givenNames", "dateOfBirth"]]

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -274,6 +274,17 @@ def install_error_handlers(app: FastAPI) -> None:
             "Conflict",
             "The change conflicts with the current state; reload and retry.",
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # SQLSTATE class 22 (data exception): a value that passed validation but that the database cannot
+        # hold or compare, such as a NUL character in a query parameter. Bad input, not a server error.
+        state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+        if isinstance(exc, DataError) or str(state or "").startswith("22"):
+            log.warning("value refused by the database on %s", route_template(request.scope))
+            detail = "A value in the request cannot be stored or searched for."
+            return problem_response(request, 400, "invalid-input", "Invalid input", detail)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(OperationalError)
     async def _unavailable(request: Request, exc: OperationalError) -> JSONResponse:

@@ -1,9 +1,19 @@
-"""Base classes for API shapes: lowerCamelCase on the wire, unknown fields refused."""
+"""Base classes for API shapes: lowerCamelCase on the wire, unknown fields refused, dates as text."""
 
-from typing import Any
+from datetime import date, datetime
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
+
+
+def _is_temporal(annotation: Any) -> bool:
+    if annotation in (date, datetime):
+        return True
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_is_temporal(option) for option in get_args(annotation))
+    return False
 
 
 class ApiModel(BaseModel):
@@ -17,13 +27,34 @@ class ApiModel(BaseModel):
         from_attributes=True,
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_input(cls, value: Any, info: ValidationInfo) -> Any:
+        # Pydantic would read a number as seconds since 1970; the contract says ISO 8601 text.
+        if isinstance(value, int | float) and not isinstance(value, bool) and info.field_name:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _is_temporal(field.annotation):
+                raise ValueError("a date or time is written as ISO 8601 text, not as a number")
+        # PostgreSQL stores no NUL character in text, and no reader expects one.
+        if _holds_nul(value):
+            raise ValueError("text may not contain the NUL character (\\u0000)")
+        return value
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
 
 def requires_one_of(*groups: tuple[str, ...]) -> dict[str, Any]:
     """JSON Schema for "give these fields, or those": what a model validator checks, said in the contract
-    so that clients and generators know it too."""
+    so that clients and generators know it too. A list given this way is not empty."""
     return {
         "anyOf": [
-            {"required": list(group), "properties": {name: {"not": {"type": "null"}} for name in group}}
+            {"required": list(group), "properties": {name: {"not": {"type": "null"}, "minItems": 1} for name in group}}
             for group in groups
         ]
     }

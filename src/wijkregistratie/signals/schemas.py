@@ -21,12 +21,13 @@ from wijkregistratie.professionals.schemas import ProfessionalContact
 
 
 class HouseholdReference(ApiModel):
-    """Which household the signal concerns: by id, by a member's BSN or by address.
+    """Which household the signal concerns: by id, by a member's BSN, or by address with its members.
 
-    When no household matches a BSN or address, one is registered with the address and members given.
+    When no household matches, one is registered with the address and members given (so the contract asks
+    for at least one member with an address).
     """
 
-    model_config = ConfigDict(json_schema_extra=requires_one_of(("id",), ("bsn",), ("address",)))
+    model_config = ConfigDict(json_schema_extra=requires_one_of(("id",), ("bsn",), ("address", "members")))
 
     id: uuid.UUID | None = None
     bsn: str | None = Field(
@@ -69,7 +70,7 @@ class SignalCreate(ApiModel):
         description="The team to handle it; by default the team serving the household's neighbourhood.",
     )
     source: SignalSource
-    life_domains: list[LifeDomain] = Field(min_length=1, max_length=13)
+    life_domains: list[LifeDomain] = Field(min_length=1, max_length=13, json_schema_extra={"uniqueItems": True})
     description: str = Field(min_length=1, max_length=4000)
     urgency: Urgency = Urgency.normal
     resident_aware: bool = Field(description="Whether the resident knows of and recognises the signal.")
