@@ -192,8 +192,9 @@ def _name_form_bodies(document: dict[str, Any]) -> None:
 
 
 # Text is stripped of surrounding white space before it is checked, so a required text needs a character
-# that is not white space; the class names what Python strips and the contract's regex dialect may not.
-NOT_ONLY_SPACE = r"[^\s\x1c-\x1f\x85]"
+# that is not white space. The class lists what the validator strips (Unicode White_Space) one by one,
+# because `\s` means a slightly different set in the contract's regex dialect.
+NOT_ONLY_SPACE = r"[^\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
 def _say_text_is_stripped(node: Any) -> None:

@@ -10,7 +10,7 @@ from wijkregistratie.core.schemas import ApiModel
 
 PHONE_PATTERN = r"^\+?[0-9 ()-]{6,20}$"
 # No spaces and no control characters, spelt out so every regex dialect (the contract's, Python's) agrees.
-_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]+"
 EMAIL_PATTERN = rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$"
 
 _EXAMPLE: dict[str, Any] = {

@@ -8,7 +8,8 @@ from wijkregistratie.core.schemas import ApiModel
 from wijkregistratie.events.codes import EventType
 
 # The shape of a callback; whether its host resolves to a public address is checked when it is given.
-CALLBACK_PATTERN = r"^https?://[^\s/?#@]+([/?#]\S*)?$"
+# `\x85` and `\ufeff` are named because the contract's and the server's `\s` disagree on them.
+CALLBACK_PATTERN = r"^https?://[^\s\x85\ufeff/?#@]+([/?#][^\s\x85\ufeff]*)?$"
 _URL = Field(
     max_length=2000,
     pattern=CALLBACK_PATTERN,
