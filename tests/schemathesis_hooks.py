@@ -1,0 +1,77 @@
+"""What a well-behaved partner system does that a generator cannot guess; loaded by Schemathesis
+(`SCHEMATHESIS_HOOKS`) in tests/test_fuzzing.py.
+
+- An `Idempotency-Key` is fresh for every new request: a key used before with another body is
+  refused (422) by design, so a generated key is replaced by a new one of the same shape.
+- A `cursor` is opaque: a client sends only one the API handed out, so a well-formed generated
+  cursor is replaced by one the API could have handed out (a time and an id).
+- A BSN passes the 11-check, which no pattern can say: a well-formed generated one is replaced by
+  the nearest number that passes it.
+- A callback must resolve to an address the API may call: a generated one is pointed at loopback,
+  which the test server allows (`WR_WEBHOOK_ALLOWED_HOSTS`).
+- A date in the register lies between 1900 and today (a date of birth must), so generated dates do.
+Values that break the contract on purpose (negative tests) are left as they are.
+"""
+
+import base64
+import json
+import random
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+
+from wijkregistratie.webhooks.schemas import CALLBACK_PATTERN as WEBHOOK_CALLBACK_PATTERN
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+BSN = re.compile(r"[0-9]{8,9}")
+CALLBACK = "https://127.0.0.1/hooks/fuzz"
+CALLBACK_PATTERN = re.compile(WEBHOOK_CALLBACK_PATTERN)
+
+
+def _passing_bsn(digits: str) -> str:
+    """The first number from `digits` on that passes the 11-check (weights 9..2 and -1)."""
+    number = int(digits)
+    while True:
+        candidate = f"{number % 10**9:09d}"
+        weighted = sum(int(d) * w for d, w in zip(candidate, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
+        if weighted % 11 == 0 and candidate != "000000000":
+            return candidate
+        number += 1
+
+
+def _valid_bsns(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _passing_bsn(v) if k == "bsn" and isinstance(v, str) and BSN.fullmatch(v) else _valid_bsns(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_valid_bsns(v) for v in value]
+    return value
+
+
+def _cursor(rng: random.Random) -> str:
+    moment = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(10**9))
+    raw = json.dumps([moment.isoformat(), str(uuid.UUID(int=rng.getrandbits(128), version=4))]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+schemathesis.openapi.format("date", st.dates(min_value=date(1900, 1, 1), max_value=date.today()).map(str))
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    key = case.headers.get("Idempotency-Key") if case.headers else None
+    if isinstance(key, str) and IDEMPOTENCY_KEY.fullmatch(key):
+        case.headers["Idempotency-Key"] = str(uuid.uuid4())
+    cursor = case.query.get("cursor") if case.query else None
+    if isinstance(cursor, str) and 0 < len(cursor) <= 200:
+        case.query["cursor"] = _cursor(random.Random(cursor))
+    if isinstance(case.body, dict):
+        case.body = _valid_bsns(case.body)
+        if case.operation.path.startswith("/webhooks") and CALLBACK_PATTERN.fullmatch(str(case.body.get("url", ""))):
+            case.body["url"] = CALLBACK
