@@ -47,7 +47,8 @@ async def erase_household(
     principal: Principal | None = None,
     request_reference: str | None = None,
 ) -> Erasure:
-    household = await session.get(Household, household_id)
+    # Locked (PostgreSQL) so that two erasures of one household cannot both run.
+    household = await session.get(Household, household_id, with_for_update=True)
     if household is None or household.erased_at is not None:
         raise NotFound("No household with this id exists, or its file was erased already.")
     await _refuse_while_in_progress(session, household_id)
