@@ -57,7 +57,7 @@ def test_seed_demo_fills_a_neighbourhood_and_reissues_secrets(backend: str, tmp_
         upgrade(database_url)
         settings = Settings(environment="test", database_url=database_url)
         credentials = run_async(database_url, lambda s: seed_demo(s, settings))
-        assert set(credentials) == {"partner", "ggz", "coordinator", "municipality", "admin"}
+        assert set(credentials) == {"partner", "ggz", "coordinator", "municipality", "admin", "privacy"}
         counts = run_async(database_url, _counts)
         assert counts["teams"] == 2
         assert counts["organisations"] >= 8 and counts["organisation kinds"] >= 8

@@ -192,6 +192,8 @@ DEMO_CLIENTS: dict[str, tuple[str, str, list[str], bool]] = {
     ),
     "municipality": ("demo-gemeente", "Gemeente Rotterdam", ["figures:read"], False),
     "admin": ("demo-admin", "Gemeente Rotterdam", ["admin"], False),
+    # The municipality's privacy desk: households' requests to see or erase their data, and who looked.
+    "privacy": ("demo-privacy", "Gemeente Rotterdam", ["rights:handle", "audit:read"], False),
 }
 
 
