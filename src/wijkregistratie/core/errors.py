@@ -219,12 +219,16 @@ def _allowed_methods(request: Request) -> list[str]:
     """The methods the OpenAPI document lists for the requested path (its paths are relative to /v1)."""
     path = request.url.path.removeprefix("/v1")
     paths: dict[str, Any] = request.app.openapi().get("paths", {})
-    if path in paths:  # a literal address before any template it also fits (/households/search)
-        return sorted(m.upper() for m in paths[path] if m in {"get", "put", "post", "patch", "delete"})
-    for template, item in paths.items():
-        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
-            return sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
-    return []
+    # A literal address goes before any template it also fits (/households/search).
+    item: dict[str, Any] = paths.get(path) or next(
+        (
+            candidate
+            for template, candidate in paths.items()
+            if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path)
+        ),
+        {},
+    )
+    return sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
 
 
 HTTP_STATUS_SLUGS = {

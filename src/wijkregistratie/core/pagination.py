@@ -47,7 +47,7 @@ Cursor = Annotated[
 ]
 
 
-def _encode(moment: datetime, ident: uuid.UUID) -> str:
+def encode_cursor(moment: datetime, ident: uuid.UUID) -> str:
     raw = json.dumps([moment.isoformat(), str(ident)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -77,4 +77,4 @@ async def paginate(
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    return rows, _encode(getattr(last, order_by.key), getattr(last, id_column.key))
+    return rows, encode_cursor(getattr(last, order_by.key), getattr(last, id_column.key))

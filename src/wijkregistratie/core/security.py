@@ -206,4 +206,5 @@ def requires(*scopes: str) -> Any:
 Reader = Annotated[Principal, requires("record:read")]
 Writer = Annotated[Principal, requires("record:read", "record:write")]
 Admin = Annotated[Principal, requires("admin")]
+RightsOfficer = Annotated[Principal, requires("rights:handle")]
 Authenticated = Annotated[Principal, requires()]

@@ -12,13 +12,12 @@ from wijkregistratie.core.database import Session
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import HouseholdId
-from wijkregistratie.core.security import Principal, requires
+from wijkregistratie.core.security import RightsOfficer
 from wijkregistratie.privacy import export
 from wijkregistratie.privacy.erasure import Grounds, erase_household
 from wijkregistratie.privacy.schemas import ErasureRead, ErasureRequest, PersonExport
 
 router = APIRouter(prefix=f"{API_PREFIX}/households", tags=["Household rights"])
-RightsOfficer = Annotated[Principal, requires("rights:handle")]
 MemberId = Annotated[uuid.UUID, Path(alias="memberId", description="The person.")]
 
 

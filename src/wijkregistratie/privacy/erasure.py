@@ -109,9 +109,6 @@ async def _holders(session: AsyncSession, ids: Reach) -> tuple[set[uuid.UUID], u
     """The organisations that held part of the file, and the team of its latest case or signal: told of
     the erasure, read before the involvements go."""
     told: set[uuid.UUID] = set()
-    if ids.cases:
-        involved = select(Involvement.organisation_id).where(col(Involvement.case_id).in_(ids.cases))
-        told |= set((await session.exec(involved)).all())
     latest_team: uuid.UUID | None = None
     if ids.signals:
         signals = (
@@ -125,6 +122,8 @@ async def _holders(session: AsyncSession, ids: Reach) -> tuple[set[uuid.UUID], u
                 told.add(signal.forwarded_to_organisation_id)
         latest_team = signals[-1].team_id if signals else None
     if ids.cases:
+        involved = select(Involvement.organisation_id).where(col(Involvement.case_id).in_(ids.cases))
+        told |= set((await session.exec(involved)).all())
         statement = select(Case.team_id).where(col(Case.id).in_(ids.cases)).order_by(col(Case.opened_at).desc())
         latest_team = (await session.exec(statement)).first() or latest_team
     return told, latest_team

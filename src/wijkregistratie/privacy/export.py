@@ -1,13 +1,12 @@
 """Everything held about a person, in one answer (the right of access, AVG article 15)."""
 
-import base64
 import uuid
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.core.database import utcnow
 from wijkregistratie.core.errors import NotFound
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.households.models import Member
@@ -16,16 +15,6 @@ from wijkregistratie.privacy.inventory import PERSONAL_TABLES, reach, table
 # Kept out of an export: keys and keyed hashes (the BSN itself is given in full), and file contents (each
 # file is listed with its name, size and SHA-256, and can be downloaded on its own).
 LEFT_OUT = {"members": {"bsn_encrypted", "bsn_hash"}, "attachments": {"content"}}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return value
 
 
 async def export_person(
@@ -46,7 +35,8 @@ async def export_person(
         columns = [c for c in source.columns if c.name not in LEFT_OUT.get(name, set())]
         ordering = list(source.primary_key.columns)
         result = await connection.execute(select(*columns).where(condition).order_by(*ordering))
-        exported[name] = [{k: _plain(v) for k, v in row._mapping.items()} for row in result]
+        # Ids and dates are written out by the answer's model, as everywhere in the API.
+        exported[name] = [dict(row._mapping) for row in result]
     if member.bsn_encrypted:
         exported["members"][0]["bsn"] = vault.decrypt(member.bsn_encrypted)
-    return {"personId": str(member.id), "exportedAt": _plain(datetime.now().astimezone()), "tables": exported}
+    return {"personId": member.id, "exportedAt": utcnow(), "tables": exported}
