@@ -176,7 +176,7 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         env=os.environ
         | {
             "DATABASE_URL": settings.database_url,
-            "WR_WEBHOOK_ALLOWED_HOSTS": settings.webhook_allowed_hosts,
+            "WR_WEBHOOK_ALLOWED_HOSTS": ",".join(settings.webhook_allowed_hosts),
             "WR_WORKER_POLL_SECONDS": str(settings.worker_poll_seconds),
             "WR_WORKER_FIGURES_EVERY_SECONDS": "0",
             "WR_WORKER_METRICS_PORT": "0",

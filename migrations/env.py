@@ -8,8 +8,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from wijkregistratie.core.database import create_engine
+from wijkregistratie.core.discovery import import_all_models
 from wijkregistratie.core.settings import get_settings
-from wijkregistratie.db_models import import_all_models
 
 import_all_models()
 config = context.config

@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 ${imports if imports else ""}
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}

@@ -8,8 +8,9 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import Caller, Story, World, run_async
-from wijkregistratie.core.access_log import AccessLogEntry, purge
-from wijkregistratie.core.database import utcnow
+from wijkregistratie.core.access_log import purge
+from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.models import AccessLogEntry
 
 
 @pytest.fixture(scope="module")

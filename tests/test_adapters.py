@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import Server, World, new_address
 from wijkregistratie.adapters.simulator import Store, create_simulator
-from wijkregistratie.worker import Worker
+from wijkregistratie.worker.runner import Worker
 
 PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
 
@@ -72,8 +72,7 @@ def _work(world: World, partners_file: Path, rounds: int = 1) -> None:
         worker = Worker(settings)
         try:
             for _ in range(rounds):
-                await worker.tick()
-                worker.adapters_due = dict.fromkeys(worker.adapters_due, 0.0)
+                await worker.run_once()
         finally:
             await worker.close()
 

@@ -18,7 +18,7 @@ def _claims(world: World) -> dict[str, Any]:
 
 
 def _sign(world: World, claims: dict[str, Any], key: str | None = None, algorithm: str = "HS256") -> str:
-    return str(jwt.encode(claims, key or world.api.settings.token_signing_key, algorithm=algorithm))
+    return str(jwt.encode(claims, key or world.api.settings.token_signing_key.get_secret_value(), algorithm=algorithm))
 
 
 def _b64(data: dict[str, Any]) -> str:

@@ -11,8 +11,8 @@ from sqlmodel import SQLModel
 
 from tests.conftest import Caller, Story, World, new_address, new_member, register_signal, run_async
 from wijkregistratie.cases.models import Case
-from wijkregistratie.core.database import utcnow
-from wijkregistratie.db_models import import_all_models
+from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.discovery import import_all_models
 from wijkregistratie.figures.models import FigureLeadTime, FigureRollup
 from wijkregistratie.figures.rollups import refresh
 from wijkregistratie.households.models import Household, Member

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 
 from tests.conftest import Caller, World, new_address, new_member, run_async
-from wijkregistratie.core.database import utcnow
-from wijkregistratie.core.idempotency import IdempotencyRecord, request_fingerprint
+from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.idempotency import request_fingerprint
+from wijkregistratie.core.models import IdempotencyRecord
 
 
 def _signal_body(world: World) -> dict[str, Any]:

@@ -18,7 +18,7 @@ def limited(api: Api) -> Iterator[httpx.Client]:
             "token_rate_limit_per_minute": 3,
             "public_docs": False,
             "public_metrics": False,
-            "cors_origins": "https://teamapp.example",
+            "cors_origins": ["https://teamapp.example"],
         }
     )
     with Server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:

@@ -15,11 +15,11 @@ from sqlalchemy import update
 from tests.conftest import Caller, World, open_case, register_signal, run_async
 from tests.receiver import Receiver
 from tests.test_need_to_know import OWNED_ROUTES
-from wijkregistratie.core.database import utcnow
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.webhooks.delivery import BACKOFF
 from wijkregistratie.webhooks.models import Delivery, Subscription
-from wijkregistratie.worker import Worker
+from wijkregistratie.worker.runner import Worker
 
 PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
 
@@ -30,7 +30,7 @@ def _work(world: World) -> None:
     async def once() -> None:
         worker = Worker(world.api.settings)
         try:
-            await worker.tick()
+            await worker.run_once()
         finally:
             await worker.close()
 

@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("contact_name", sa.String(length=200), nullable=True),
         sa.Column("contact_phone", sa.String(length=30), nullable=True),
         sa.Column("contact_email", sa.String(length=254), nullable=True),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("organisations", schema=None) as batch_op:
@@ -48,7 +48,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("first_contact_target_days", sa.Integer(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("teams", schema=None) as batch_op:
@@ -69,7 +69,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -92,7 +92,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=30), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("created_by_organisation_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_organisation_id"],
             ["organisations.id"],
@@ -118,7 +118,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -151,8 +151,8 @@ def upgrade() -> None:
         sa.Column("household_id", sa.Uuid(), nullable=False),
         sa.Column("team_id", sa.Uuid(), nullable=False),
         sa.Column("status", sa.String(length=40), nullable=False),
-        sa.Column("opened_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closure_reason", sa.String(length=40), nullable=True),
         sa.Column("learning_note", sa.Text(), nullable=True),
         sa.Column("opened_by_organisation_id", sa.Uuid(), nullable=False),
@@ -195,7 +195,7 @@ def upgrade() -> None:
         sa.Column("bsn_encrypted", sa.String(length=500), nullable=True),
         sa.Column("phone", sa.String(length=30), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["household_id"],
             ["households.id"],
@@ -235,7 +235,7 @@ def upgrade() -> None:
         sa.Column("since", sa.Date(), nullable=False),
         sa.Column("until", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -270,8 +270,8 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Uuid(), nullable=False),
         sa.Column("professional_id", sa.Uuid(), nullable=False),
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
-        sa.Column("started_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("assigned_by_client_id", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -307,7 +307,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by_organisation_id", sa.Uuid(), nullable=False),
         sa.Column("created_by_professional_id", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -346,7 +346,7 @@ def upgrade() -> None:
         sa.Column("resident_aware", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=40), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=True),
-        sa.Column("registered_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("registered_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],

@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("website", sa.String(length=500), nullable=True),
         sa.Column("visiting_address", sa.String(length=300), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -68,7 +68,7 @@ def upgrade() -> None:
             "scores", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["assessor_professional_id"],
             ["professionals.id"],
@@ -96,7 +96,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -122,7 +122,7 @@ def upgrade() -> None:
         sa.Column("withdrawn_on", sa.Date(), nullable=True),
         sa.Column("recorded_by_organisation_id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["household_id"],
             ["households.id"],
@@ -152,7 +152,7 @@ def upgrade() -> None:
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
         sa.Column("professional_id", sa.Uuid(), nullable=True),
         sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("occurred_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "participants",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -160,7 +160,7 @@ def upgrade() -> None:
         ),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("visibility", sa.String(length=40), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -192,8 +192,8 @@ def upgrade() -> None:
         sa.Column("status_reason", sa.Text(), nullable=True),
         sa.Column("outcome", sa.String(length=40), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -227,8 +227,8 @@ def upgrade() -> None:
         sa.Column("counterpart_organisation_id", sa.Uuid(), nullable=False),
         sa.Column("trigger", sa.String(length=40), nullable=False),
         sa.Column("signal_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("contact_recorded_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("contact_recorded_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("contact_recorded_by_organisation_id", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -279,7 +279,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=40), nullable=True),
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
         sa.Column("client_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -297,7 +297,7 @@ def upgrade() -> None:
         "signal_assignments",
         sa.Column("signal_id", sa.Uuid(), nullable=False),
         sa.Column("professional_id", sa.Uuid(), nullable=False),
-        sa.Column("assigned_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["professional_id"],
             ["professionals.id"],
@@ -322,7 +322,7 @@ def upgrade() -> None:
         sa.Column(
             "details", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
-        sa.Column("at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -39,7 +39,7 @@ def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("buurt_code", sa.String(length=10), nullable=True))
         batch_op.add_column(
-            sa.Column("first_signal_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("first_signal_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("organisations_involved", sa.Integer(), nullable=False, server_default="0"))
         batch_op.create_index("ix_cases_closed_at", ["closed_at"], unique=False)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -31,8 +31,8 @@ def upgrade() -> None:
     op.create_table(
         "figure_refreshes",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("started_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_month", sa.Date(), nullable=False),
         sa.Column("row_count", sa.Integer(), nullable=False),
         sa.Column("duration_ms", sa.Integer(), nullable=False),

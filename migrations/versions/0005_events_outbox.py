@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("type", sa.String(length=100), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
-        sa.Column("time", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("time", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=True),
         sa.Column("signal_id", sa.Uuid(), nullable=True),
         sa.Column("team_id", sa.Uuid(), nullable=True),

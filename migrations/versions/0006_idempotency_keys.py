@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -32,7 +32,7 @@ def upgrade() -> None:
             "headers", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("body", sa.LargeBinary(), nullable=True),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("client_id", "key", name="uq_idempotency_keys_client_key"),
     )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("disabled_reason", sa.String(length=200), nullable=True),
         sa.Column("cursor", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -56,11 +56,11 @@ def upgrade() -> None:
         sa.Column("event_type", sa.String(length=100), nullable=False),
         sa.Column("state", sa.String(length=40), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_status", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.String(length=300), nullable=True),
-        sa.Column("delivered_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["subscription_id"],
             ["webhook_subscriptions.id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
         sa.Column("pulled_up_to", sa.String(length=200), nullable=False),
         sa.Column("pushed_up_to", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("updated_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("partner", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("signal_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["signal_id"],
             ["signals.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "access_log",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
-        sa.Column("at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("client_id", sa.String(length=100), nullable=True),
         sa.Column("organisation_id", sa.Uuid(), nullable=True),
         sa.Column("professional_id", sa.Uuid(), nullable=True),

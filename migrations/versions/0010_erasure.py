@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import wijkregistratie.core.database
+import wijkregistratie.core.columns
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -25,7 +25,7 @@ def upgrade() -> None:
     for table in EMPTIED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(
-                sa.Column("erased_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=True)
+                sa.Column("erased_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=True)
             )
     op.create_table(
         "erasures",
@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("request_reference", sa.String(length=100), nullable=True),
         sa.Column("client_id", sa.String(length=100), nullable=True),
         sa.Column("organisation_id", sa.Uuid(), nullable=True),
-        sa.Column("erased_at", wijkregistratie.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("erased_at", wijkregistratie.core.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "rows", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),

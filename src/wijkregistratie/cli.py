@@ -104,7 +104,7 @@ def _refresh_figures(args: argparse.Namespace) -> None:
 
 
 def _worker(_args: argparse.Namespace) -> None:
-    from wijkregistratie.worker import run_worker
+    from wijkregistratie.worker.runner import run_worker
 
     run_worker(get_settings())
 
@@ -130,7 +130,11 @@ def _export_openapi(args: argparse.Namespace) -> None:
 
 
 def _run(work: Callable[[Any], Awaitable[T]]) -> T:
+    """`work(session)` in one transaction, committed, with every table known (foreign keys cross parts)."""
     from wijkregistratie.core.database import create_engine, create_sessionmaker
+    from wijkregistratie.core.discovery import import_all_models
+
+    import_all_models()
 
     async def main() -> T:
         engine = create_engine(get_settings().database_url)

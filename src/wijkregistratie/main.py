@@ -14,18 +14,17 @@ from wijkregistratie.audit.api import router as audit_router
 from wijkregistratie.auth.api import router as auth_router
 from wijkregistratie.cases.api import router as cases_router
 from wijkregistratie.consents.api import router as consents_router
-from wijkregistratie.core.access_log import AccessLogMiddleware
 from wijkregistratie.core.database import create_engine, create_sessionmaker
+from wijkregistratie.core.discovery import import_all_models
+from wijkregistratie.core.docs import router as docs_router
 from wijkregistratie.core.errors import install_error_handlers
 from wijkregistratie.core.external_tokens import JwksCache
 from wijkregistratie.core.health import router as health_router
-from wijkregistratie.core.idempotency import IdempotencyMiddleware
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.middleware import HardeningMiddleware, MetricsMiddleware
 from wijkregistratie.core.openapi import install_openapi
 from wijkregistratie.core.rate_limit import RateLimiter
 from wijkregistratie.core.settings import Settings, get_settings
-from wijkregistratie.db_models import import_all_models
 from wijkregistratie.events.api import router as events_router
 from wijkregistratie.figures.api import router as figures_router
 from wijkregistratie.figures.dashboard import router as dashboard_router
@@ -117,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         separate_input_output_schemas=False,
         redoc_url=None,
-        docs_url="/docs" if settings.public_docs else None,
+        docs_url=None,  # served from packaged assets below, under a policy of their own
         openapi_url="/openapi.json" if settings.public_docs else None,
     )
     app.state.settings = settings
@@ -151,25 +150,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
     ):
         app.include_router(router)
+    if settings.public_docs:
+        app.include_router(docs_router)
 
     install_error_handlers(app)
     install_openapi(app)
-    app.add_middleware(IdempotencyMiddleware)  # innermost: it sees the route's own answer
-    app.add_middleware(AccessLogMiddleware)  # around it: a replayed answer is a look at the file too
-    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
-    if origins:  # closed unless origins are named
+    if settings.cors_origins:  # closed unless origins are named
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=origins,
+            allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
             expose_headers=["API-Version", "ETag", "Location", "Retry-After", "Idempotent-Replayed"],
         )
-    app.add_middleware(
-        HardeningMiddleware,
-        max_body_bytes=settings.max_body_bytes,
-        max_upload_bytes=settings.max_attachment_bytes,
-    )
+    app.add_middleware(HardeningMiddleware)
     app.add_middleware(MetricsMiddleware)
     _configure_logging()
     return app

@@ -19,12 +19,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.visibility import events_visible_to
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.models import AdapterCheckpoint
 from wijkregistratie.core.errors import Problem
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.models import Event
-from wijkregistratie.events.service import OUTBOX, to_cloud_event, visible_to
+from wijkregistratie.events.service import OUTBOX, to_cloud_event
 
 log = logging.getLogger("wijkregistratie.adapters")
 PUSH_BATCH = 100
@@ -114,7 +115,7 @@ async def push(sessions: Any, adapter: Adapter) -> RoundResult:
         await session.commit()
         statement = (
             select(Event)
-            .where(col(Event.sequence) > position, visible_to(principal))
+            .where(col(Event.sequence) > position, events_visible_to(principal))
             .order_by(col(Event.sequence))
             .limit(PUSH_BATCH)
         )

@@ -11,8 +11,9 @@ is looked up beside the file, then among the mappings that come with wijkregistr
 import json
 import os
 import uuid
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -24,7 +25,7 @@ class PartnerConfig(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9-]{1,60}$")
-    kind: Literal["rest-json"] = "rest-json"
+    kind: str = Field(default="rest-json", pattern=r"^[a-z0-9-]{1,40}$")
     organisation_id: uuid.UUID
     team_id: uuid.UUID | None = None
     base_url: str
@@ -37,7 +38,7 @@ class PartnerConfig(BaseModel):
         return os.environ.get(self.token_env) if self.token_env else None
 
 
-def load_partners(path: str) -> list[tuple[PartnerConfig, dict[str, Any]]]:
+def load_partners(path: str, kinds: Collection[str]) -> list[tuple[PartnerConfig, dict[str, Any]]]:
     """The partners and their mappings; an error here stops the worker at start, not halfway."""
     if not path:
         return []
@@ -45,6 +46,8 @@ def load_partners(path: str) -> list[tuple[PartnerConfig, dict[str, Any]]]:
     partners = [PartnerConfig.model_validate(p) for p in json.loads(file.read_text(encoding="utf-8"))]
     loaded = []
     for partner in partners:
+        if partner.kind not in kinds:
+            raise ValueError(f"partner {partner.name}: kind {partner.kind} is not one of {', '.join(sorted(kinds))}")
         candidates = [file.parent / partner.mapping, BUILT_IN_MAPPINGS / partner.mapping]
         mapping_file = next((c for c in candidates if c.is_file()), None)
         if mapping_file is None:

@@ -1,12 +1,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Integer
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import text_field, timestamp_field
-
-Sequence = BigInteger().with_variant(Integer(), "sqlite")
+from wijkregistratie.core.columns import SequenceNumber, text_field, timestamp_field
 
 
 class AdapterCheckpoint(SQLModel, table=True):
@@ -17,7 +15,7 @@ class AdapterCheckpoint(SQLModel, table=True):
     partner: str = Field(max_length=60, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
     pulled_up_to: str = text_field(200, default="")  # the partner's own change marker
-    pushed_up_to: int = Field(default=0, sa_column=Column(Sequence, nullable=False, default=0))  # feed position
+    pushed_up_to: int = Field(default=0, sa_column=Column(SequenceNumber, nullable=False, default=0))  # feed position
     updated_at: datetime = timestamp_field()
 
 

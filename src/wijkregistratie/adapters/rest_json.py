@@ -9,7 +9,6 @@ the partner's code for the event type, and `$reference` the partner's own number
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import httpx
@@ -20,10 +19,11 @@ from wijkregistratie.adapters.base import Change, PartnerUnavailable
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.models import AdapterReference
 from wijkregistratie.cases.models import Involvement
+from wijkregistratie.cases.queries import case_by_own_reference, open_case_of
 from wijkregistratie.cases.schemas import CaseOpen
-from wijkregistratie.cases.service import open_case, open_case_of
+from wijkregistratie.cases.service import open_case
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import JournalKind
-from wijkregistratie.core.database import utcnow
 from wijkregistratie.core.errors import InvalidInput
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.security import Principal
@@ -90,7 +90,7 @@ class RestJsonAdapter:
         if not reference:
             raise InvalidInput.field(spec["reference"], "the partner's record has no number")
         description = str(_value(spec["signal"]["description"], record))
-        known = await self._known_case(session, reference)
+        known = await case_by_own_reference(session, self.partner.organisation_id, reference)
         if known is not None:  # the same client again: what changed goes into the journal of its case
             entry = JournalEntryCreate(kind=JournalKind.note, occurred_at=utcnow(), text=description)
             await add_entry(session, principal, known, entry)
@@ -137,14 +137,6 @@ class RestJsonAdapter:
             )
         else:
             session.add(AdapterReference(partner=self.partner.name, reference=reference, signal_id=signal.id))
-
-    async def _known_case(self, session: AsyncSession, reference: str) -> Any:
-        statement = select(Involvement.case_id).where(
-            Involvement.organisation_id == self.partner.organisation_id,
-            Involvement.own_reference == reference,
-            col(Involvement.until).is_(None) | (col(Involvement.until) >= date.today()),
-        )
-        return (await session.exec(statement)).first()
 
     async def render(self, session: AsyncSession, event: dict[str, Any]) -> dict[str, Any] | None:
         spec = self.mapping["push"]

@@ -2,12 +2,17 @@ from fastapi import APIRouter
 
 from wijkregistratie.assessments import service
 from wijkregistratie.assessments.schemas import AssessmentCreate, AssessmentRead, AssessmentTrend, Instrument
+from wijkregistratie.cases.queries import case_subject
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import CaseId
+from wijkregistratie.core.route_facts import declare
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Authenticated, Reader, Writer
 
-router = APIRouter(prefix=API_PREFIX, tags=["Assessments"])
+router = APIRouter(
+    prefix=API_PREFIX, tags=["Assessments"], route_class=route_class(personal=True, subject=case_subject)
+)
 
 
 @router.get(
@@ -16,6 +21,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["Assessments"])
     description="The self-sufficiency instruments with their domains and the meaning of each score: ZRM 2013 "
     "(11 domains) and ZRM 2017 (13 domains). A code list, kept as data.",
 )
+@declare(personal=False)
 async def list_instruments(_principal: Authenticated) -> list[Instrument]:
     return list(service.instruments())
 

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import code_field, id_field, json_field, text_field, timestamp_field
+from wijkregistratie.core.columns import code_field, id_field, json_field, text_field, timestamp_field
 
 
 class Assessment(SQLModel, table=True):

@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import CaseAction, require_case_permission
+from wijkregistratie.access.visibility import visible_case
 from wijkregistratie.assessments.models import Assessment, AssessmentChange
 from wijkregistratie.assessments.schemas import (
     AssessmentCreate,
@@ -21,7 +23,6 @@ from wijkregistratie.assessments.schemas import (
 )
 from wijkregistratie.core.codes import AssessmentKind
 from wijkregistratie.core.errors import InvalidInput
-from wijkregistratie.core.need_to_know import CaseAction, require_case_permission, visible_case
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event

@@ -9,12 +9,21 @@ from fastapi.responses import StreamingResponse
 
 from wijkregistratie.attachments import service
 from wijkregistratie.attachments.schemas import ALLOWED_MEDIA_TYPES, AttachmentRead
+from wijkregistratie.cases.queries import case_subject
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import CaseId
+from wijkregistratie.core.route_facts import declare
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 
-router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/attachments", tags=["Attachments"])
+router = APIRouter(
+    prefix=API_PREFIX + "/cases/{caseId}/attachments",
+    tags=["Attachments"],
+    route_class=route_class(personal=True, subject=case_subject),
+)
+# The form around the file gets some room of its own beside the file's limit.
+FORM_OVERHEAD_BYTES = 64 * 1024
 AttachmentId = Annotated[uuid.UUID, Path(alias="attachmentId", description="The attachment's id.")]
 DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {
@@ -48,6 +57,7 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
         }
     },
 )
+@declare(max_body_bytes=lambda settings: settings.max_attachment_bytes + FORM_OVERHEAD_BYTES)
 async def upload_attachment(
     request: Request,
     session: Session,

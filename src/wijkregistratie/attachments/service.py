@@ -9,10 +9,11 @@ from fastapi import UploadFile
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import CaseAction, require_case_permission
+from wijkregistratie.access.visibility import visible_case
 from wijkregistratie.attachments.models import Attachment
 from wijkregistratie.attachments.schemas import ALLOWED_MEDIA_TYPES, AttachmentRead
 from wijkregistratie.core.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
-from wijkregistratie.core.need_to_know import CaseAction, require_case_permission, visible_case
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event

@@ -7,9 +7,10 @@ from wijkregistratie.audit import service
 from wijkregistratie.audit.schemas import AccessLogEntryRead
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import requires
 
-router = APIRouter(prefix=f"{API_PREFIX}/access-log", tags=["Access log"])
+router = APIRouter(prefix=f"{API_PREFIX}/access-log", tags=["Access log"], route_class=route_class(personal=True))
 Auditor = Annotated[object, requires("audit:read")]
 
 

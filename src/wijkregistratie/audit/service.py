@@ -6,8 +6,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.audit.schemas import AccessLogEntryRead
-from wijkregistratie.core.access_log import AccessLogEntry
 from wijkregistratie.core.errors import InvalidInput
+from wijkregistratie.core.models import AccessLogEntry
 from wijkregistratie.households.models import Member
 from wijkregistratie.organisations.models import Organisation
 

@@ -9,9 +9,10 @@ from wijkregistratie.auth.schemas import TokenRequest, TokenResponse
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.errors import InvalidInput, Unauthorized
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import issue_access_token
 
-router = APIRouter(prefix=f"{API_PREFIX}/oauth", tags=["Authentication"])
+router = APIRouter(prefix=f"{API_PREFIX}/oauth", tags=["Authentication"], route_class=Route)
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import id_field, json_field, text_field, timestamp_field
+from wijkregistratie.core.columns import id_field, json_field, text_field, timestamp_field
 
 
 class ApiClient(SQLModel, table=True):

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.cases import service
+from wijkregistratie.cases.queries import case_subject
 from wijkregistratie.cases.schemas import (
     CaseClose,
     CaseOpen,
@@ -18,14 +19,17 @@ from wijkregistratie.cases.schemas import (
 )
 from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, etag
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.paths import CaseId
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 
-router = APIRouter(prefix=f"{API_PREFIX}/cases", tags=["Cases"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/cases", tags=["Cases"], route_class=route_class(personal=True, subject=case_subject)
+)
 InvolvementId = Annotated[uuid.UUID, Path(alias="involvementId", description="The involvement's id.")]
 
 
@@ -40,9 +44,7 @@ InvolvementId = Annotated[uuid.UUID, Path(alias="involvementId", description="Th
 )
 async def open_case(session: Session, principal: Writer, body: CaseOpen, response: Response) -> CaseSummary:
     case = await service.open_case(session, principal, body)
-    response.headers["ETag"] = etag(case.version)
-    response.headers["Location"] = f"/v1/cases/{case.id}"
-    return case
+    return versioned(response, case, location=f"/v1/cases/{case.id}")
 
 
 @router.get(
@@ -81,9 +83,7 @@ async def list_cases(
 async def get_case(
     session: Session, vault: Vault, principal: Reader, case_id: CaseId, response: Response
 ) -> CaseRecord:
-    record = await service.get_case_record(session, vault, principal, case_id)
-    response.headers["ETag"] = etag(record.version)
-    return record
+    return versioned(response, await service.get_case_record(session, vault, principal, case_id))
 
 
 @router.post(
@@ -101,9 +101,7 @@ async def close_case(
     response: Response,
     if_match: IfMatch = None,
 ) -> CaseSummary:
-    case = await service.close_case(session, principal, case_id, body, if_match)
-    response.headers["ETag"] = etag(case.version)
-    return case
+    return versioned(response, await service.close_case(session, principal, case_id, body, if_match))
 
 
 @router.get(
@@ -114,8 +112,7 @@ async def close_case(
 )
 async def get_lead_professional(session: Session, principal: Reader, case_id: CaseId, response: Response) -> LeadPeriod:
     period, version = await service.get_lead(session, principal, case_id)
-    response.headers["ETag"] = etag(version)
-    return period
+    return versioned(response, period, version=version)
 
 
 @router.put(
@@ -135,8 +132,7 @@ async def assign_lead_professional(
     if_match: IfMatch = None,
 ) -> LeadPeriod:
     period, version = await service.assign_lead(session, principal, case_id, body, if_match)
-    response.headers["ETag"] = etag(version)
-    return period
+    return versioned(response, period, version=version)
 
 
 @router.get(
@@ -160,9 +156,7 @@ async def list_involvements(session: Session, principal: Reader, case_id: CaseId
 async def add_involvement(
     session: Session, principal: Writer, case_id: CaseId, body: InvolvementCreate, response: Response
 ) -> InvolvementRead:
-    involvement = await service.add_involvement(session, principal, case_id, body)
-    response.headers["ETag"] = etag(involvement.version)
-    return involvement
+    return versioned(response, await service.add_involvement(session, principal, case_id, body))
 
 
 @router.patch(
@@ -181,6 +175,6 @@ async def update_involvement(
     response: Response,
     if_match: IfMatch = None,
 ) -> InvolvementRead:
-    involvement = await service.update_involvement(session, principal, case_id, involvement_id, body, if_match)
-    response.headers["ETag"] = etag(involvement.version)
-    return involvement
+    return versioned(
+        response, await service.update_involvement(session, principal, case_id, involvement_id, body, if_match)
+    )

@@ -5,7 +5,7 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import CaseStatus
-from wijkregistratie.core.models import (
+from wijkregistratie.core.columns import (
     code_field,
     id_field,
     optional_timestamp_field,

@@ -4,12 +4,32 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import (
+    CaseAction,
+    require_case_permission,
+    require_involvement_change,
+    require_own_reference,
+    sees_own_reference,
+)
+from wijkregistratie.access.visibility import (
+    cases_visible_to,
+    organisations_seeing_case,
+    visible_case,
+    visible_household,
+    visible_signal,
+)
 from wijkregistratie.cases.models import Case, Involvement, LeadAssignment
+from wijkregistratie.cases.queries import (
+    cases_by_own_reference,
+    current_involvement,
+    current_involvements,
+    current_lead,
+    open_case_of,
+)
 from wijkregistratie.cases.schemas import (
     CaseClose,
     CaseOpen,
@@ -23,6 +43,7 @@ from wijkregistratie.cases.schemas import (
 )
 from wijkregistratie.consents.models import Consent
 from wijkregistratie.consents.service import consent_for_involvement, is_active
+from wijkregistratie.core.clock import today, utcnow
 from wijkregistratie.core.codes import (
     CaseStatus,
     ClosureReason,
@@ -32,19 +53,9 @@ from wijkregistratie.core.codes import (
     MatchTrigger,
     SignalStatus,
 )
-from wijkregistratie.core.database import utcnow
-from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.identifiers import BsnVault
-from wijkregistratie.core.need_to_know import (
-    CaseAction,
-    cases_visible_to,
-    organisations_seeing_case,
-    require_case_permission,
-    visible_case,
-    visible_household,
-    visible_signal,
-)
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
@@ -61,30 +72,6 @@ from wijkregistratie.signals.queries import signal_reads
 from wijkregistratie.signals.schemas import AlreadyKnown, InvolvedOrganisation
 from wijkregistratie.teams.models import Team
 from wijkregistratie.teams.service import team_for_area
-
-
-async def open_case_of(session: AsyncSession, household_id: uuid.UUID) -> Case | None:
-    statement = select(Case).where(Case.household_id == household_id, Case.status != CaseStatus.closed)
-    return (await session.exec(statement)).first()
-
-
-async def current_lead(session: AsyncSession, case_id: uuid.UUID) -> LeadAssignment | None:
-    statement = select(LeadAssignment).where(LeadAssignment.case_id == case_id, col(LeadAssignment.ended_at).is_(None))
-    return (await session.exec(statement)).first()
-
-
-def _is_current() -> ColumnElement[bool]:
-    return or_(col(Involvement.until).is_(None), col(Involvement.until) >= date.today())
-
-
-async def _current_involvements(session: AsyncSession, case_id: uuid.UUID) -> list[tuple[Involvement, Organisation]]:
-    statement = (
-        select(Involvement, Organisation)
-        .join(Organisation, col(Organisation.id) == Involvement.organisation_id)
-        .where(Involvement.case_id == case_id, _is_current())
-        .order_by(col(Involvement.since), col(Involvement.created_at), col(Involvement.id))
-    )
-    return list((await session.exec(statement)).all())
 
 
 async def already_known(session: AsyncSession, household_id: uuid.UUID) -> AlreadyKnown:
@@ -105,7 +92,7 @@ async def already_known(session: AsyncSession, household_id: uuid.UUID) -> Alrea
                 contact_phone=organisation.contact_phone,
                 contact_email=organisation.contact_email,
             )
-            for involvement, organisation in await _current_involvements(session, case.id)
+            for involvement, organisation in await current_involvements(session, case.id)
         ],
         lead_professional=await contact_of(session, lead.professional_id) if lead else None,
     )
@@ -202,7 +189,8 @@ async def involve(
     actor: Principal | None = None,
 ) -> Involvement:
     """Involve an organisation; one that was not involved yet is first sent the case as it stands."""
-    newly_involved = organisation_id not in await organisations_seeing_case(session, case.id)
+    if await current_involvement(session, case.id, organisation_id) is not None:
+        raise Conflict("This organisation is already involved in the case.")
     statement = select(Involvement.id).where(
         Involvement.case_id == case.id, Involvement.organisation_id == organisation_id
     )
@@ -217,7 +205,7 @@ async def involve(
         basis_reference=basis_reference,
         own_reference=own_reference,
         consent_id=consent_id,
-        since=since or date.today(),
+        since=since or today(),
     )
     session.add(involvement)
     try:
@@ -226,10 +214,9 @@ async def involve(
         raise Conflict(
             "This organisation is already involved in the case, or its own reference already names another case."
         ) from exc
-    if newly_involved:
-        await case_event(
-            session, EventType.case_snapshot, case, actor, await _snapshot(session, case), recipients={organisation_id}
-        )
+    await case_event(
+        session, EventType.case_snapshot, case, actor, await _snapshot(session, case), recipients={organisation_id}
+    )
     await case_event(session, EventType.involvement_started, case, actor, _involvement_data(involvement))
     await record_matches(session, case, organisation_id, MatchTrigger.involvement)
     return involvement
@@ -250,7 +237,7 @@ async def _snapshot(session: AsyncSession, case: Case) -> dict[str, Any]:
     """The case as it stands, by ids: what an organisation that joins needs to fetch the rest."""
     lead = await current_lead(session, case.id)
     plan = await current_plan(session, case.id)
-    involvements = [_involvement_data(i) for i, _ in await _current_involvements(session, case.id)]
+    involvements = [_involvement_data(i) for i, _ in await current_involvements(session, case.id)]
     return {
         "householdId": case.household_id,
         "teamId": case.team_id,
@@ -274,12 +261,8 @@ async def list_cases(
     limit: int,
 ) -> tuple[list[CaseSummary], str | None]:
     statement = select(Case).where(cases_visible_to(principal))
-    if reference:
-        # The caller's own reference: the identity map between its system and the shared record.
-        own = select(Involvement.case_id).where(
-            Involvement.organisation_id == principal.organisation_id, Involvement.own_reference == reference
-        )
-        statement = statement.where(col(Case.id).in_(own))
+    if reference:  # the caller's own reference: the identity map between its system and the shared record
+        statement = statement.where(col(Case.id).in_(cases_by_own_reference(principal.organisation_id, reference)))
     if status:
         statement = statement.where(Case.status == status)
     if team_id:
@@ -401,7 +384,7 @@ async def assign_lead(
 
 async def _move_lead_role(session: AsyncSession, case: Case, organisation_id: uuid.UUID, data: LeadAssign) -> None:
     """The lead role follows the lead professional's organisation; the previous lead carries on."""
-    involvements = await _current_involvements(session, case.id)
+    involvements = await current_involvements(session, case.id)
     for involvement, _ in involvements:
         if involvement.role == InvolvementRole.lead and involvement.organisation_id != organisation_id:
             involvement.role = InvolvementRole.carries_out
@@ -466,8 +449,7 @@ async def list_involvements(
 def _involvement_read(
     involvement: Involvement, organisation: Organisation, principal: Principal, consent: Consent | None = None
 ) -> InvolvementRead:
-    # An organisation's own reference is its business: others see that it exists, not its value.
-    own_reference = involvement.own_reference if involvement.organisation_id == principal.organisation_id else None
+    own_reference = involvement.own_reference if sees_own_reference(principal, involvement) else None
     return InvolvementRead.model_validate(
         involvement.model_dump()
         | {
@@ -490,8 +472,8 @@ async def add_involvement(
     organisation = await session.get(Organisation, data.organisation_id)
     if organisation is None:
         raise InvalidInput.field("organisationId", "unknown organisation")
-    if data.own_reference and data.organisation_id != principal.organisation_id:
-        raise InvalidInput.field("ownReference", "an organisation sets only its own reference")
+    if data.own_reference:
+        require_own_reference(principal, data.organisation_id)
     consent = None
     if data.consent_id is not None:
         if data.basis != LawfulBasis.consent:
@@ -527,15 +509,13 @@ async def update_involvement(
     organisation = await session.get(Organisation, involvement.organisation_id)
     if organisation is None:
         raise NotFound("No involvement with this id exists in this case.")
-    own = involvement.organisation_id == principal.organisation_id
-    if not own and case.team_id not in principal.coordinated_team_ids:
-        raise Forbidden("Only the organisation itself or the team's coordinator may change an involvement.")
+    require_involvement_change(principal, case, involvement)
     check_if_match(if_match, involvement.version)
     changes = data.model_dump(exclude_unset=True)
     if "role" in changes and changes["role"] is None:
         raise InvalidInput.field("role", "an involvement always has a role")
-    if "own_reference" in changes and not own:
-        raise InvalidInput.field("ownReference", "an organisation sets only its own reference")
+    if "own_reference" in changes:
+        require_own_reference(principal, involvement.organisation_id)
     leads = involvement.role == InvolvementRole.lead
     if "role" in changes and (changes["role"] == InvolvementRole.lead) != leads:
         raise Conflict("The lead role follows the lead professional (PUT lead-professional).")

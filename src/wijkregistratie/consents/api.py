@@ -6,12 +6,18 @@ from fastapi import APIRouter, Path, Response
 from wijkregistratie.consents import service
 from wijkregistratie.consents.schemas import ConsentCreate, ConsentRead, ConsentWithdrawal
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import HouseholdId
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
+from wijkregistratie.households.queries import household_subject
 
-router = APIRouter(prefix=API_PREFIX + "/households/{householdId}/consents", tags=["Consents"])
+router = APIRouter(
+    prefix=API_PREFIX + "/households/{householdId}/consents",
+    tags=["Consents"],
+    route_class=route_class(personal=True, subject=household_subject),
+)
 ConsentId = Annotated[uuid.UUID, Path(alias="consentId", description="The consent's id.")]
 
 
@@ -55,6 +61,4 @@ async def withdraw_consent(
     response: Response,
     if_match: IfMatch = None,
 ) -> ConsentRead:
-    consent = await service.withdraw(session, principal, household_id, consent_id, body, if_match)
-    response.headers["ETag"] = etag(consent.version)
-    return consent
+    return versioned(response, await service.withdraw(session, principal, household_id, consent_id, body, if_match))

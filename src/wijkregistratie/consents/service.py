@@ -4,11 +4,12 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.visibility import visible_household
 from wijkregistratie.consents.models import Consent
 from wijkregistratie.consents.schemas import ConsentCreate, ConsentRead, ConsentWithdrawal
+from wijkregistratie.core.clock import today
 from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
-from wijkregistratie.core.need_to_know import visible_household
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import household_event
@@ -17,7 +18,7 @@ from wijkregistratie.organisations.models import Organisation
 
 
 def is_active(consent: Consent, on: date | None = None) -> bool:
-    day = on or date.today()
+    day = on or today()
     return (
         consent.given_on <= day
         and (consent.expires_on is None or consent.expires_on >= day)

@@ -1,46 +1,22 @@
-"""Engine, sessions and the column types shared by every domain.
+"""Engine, sessions and the request's unit of work.
 
 One unit of work per request: the session is committed when the route function returns and
-before the response is sent, so nothing is acknowledged that is not stored.
+before the response is sent, so nothing is acknowledged that is not stored. Whatever must be part of
+that same commit (the idempotency key being used up, say) is registered as a before-commit hook on the
+request, so this module needs to know none of it.
 """
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, event
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-# JSON documents: JSONB on PostgreSQL, JSON text elsewhere.
-JsonDocument = JSON().with_variant(JSONB(), "postgresql")
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back time-zone aware (SQLite forgets the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+BEFORE_COMMIT = "before_commit"  # request state: hooks that run in the request's transaction, last
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -65,17 +41,19 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+def before_commit(scope: MutableMapping[str, Any], hook: BeforeCommit) -> None:
+    """Run `hook` in the request's transaction just before it commits (and not at all if it fails)."""
+    scope.setdefault("state", {}).setdefault(BEFORE_COMMIT, []).append(hook)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the route returns, rolled back on any error."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
             yield session
-            reservation = getattr(request.state, "idempotency_reservation", None)
-            if reservation is not None:
-                from wijkregistratie.core.idempotency import mark_committed  # it builds on this module
-
-                await mark_committed(session, reservation)
+            for hook in getattr(request.state, BEFORE_COMMIT, []):
+                await hook(session)
             await session.commit()
         except BaseException:
             await session.rollback()
@@ -84,3 +62,22 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # The session a route works in; `scope="function"` commits before the response is sent.
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def lock_key(name: str) -> int:
+    """A PostgreSQL advisory-lock key (a signed 64-bit number) for a lock known by its name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def transaction_lock(name: str, *, wait: bool = True) -> Select[Any]:
+    """The statement taking the named advisory lock until the transaction ends; without `wait` it answers
+    at once whether the lock was free. PostgreSQL only: SQLite runs one writing transaction at a time."""
+    lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+    return select(lock(lock_key(name)))
+
+
+async def try_transaction_lock(session: AsyncSession, name: str) -> bool:
+    """Take the named lock for this transaction if it is free; True on SQLite, which needs none."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(await session.scalar(transaction_lock(name, wait=False)))

@@ -68,9 +68,14 @@ class ProblemDetails(BaseModel):
 
 
 class Problem(Exception):
+    """An error the API answers with. Each kind is one class: its status, the slug of its `type`, its title,
+    and what the OpenAPI document says of it (a description and an example detail)."""
+
     status: int = 500
     slug: str = "internal-error"
     title: str = "Internal error"
+    description: str = "An unexpected error; no details are given."
+    example: str = "An unexpected error occurred; it has been logged."
 
     def __init__(
         self,
@@ -87,6 +92,8 @@ class Problem(Exception):
 
 class InvalidInput(Problem):
     status, slug, title = 400, "invalid-input", "Invalid input"
+    description = "The input is invalid; `invalidParams` names each field."
+    example = "The request has 1 invalid field."
 
     @classmethod
     def field(cls, name: str, reason: str, code: str = "invalid") -> "InvalidInput":
@@ -98,6 +105,8 @@ class InvalidInput(Problem):
 
 class Unauthorized(Problem):
     status, slug, title = 401, "unauthorized", "Not authenticated"
+    description = "No valid access token."
+    example = "The access token is invalid or expired."
 
     def __init__(self, detail: str, *, error: str = "invalid_token") -> None:
         super().__init__(detail, headers={"WWW-Authenticate": f'Bearer realm="wijkregistratie", error="{error}"'})
@@ -105,34 +114,68 @@ class Unauthorized(Problem):
 
 class Forbidden(Problem):
     status, slug, title = 403, "insufficient-scope", "Insufficient scope"
+    description = "The token lacks a scope this operation needs, or the caller's role may not do this."
+    example = "This operation needs the scope record:write."
 
 
 class NotFound(Problem):
     status, slug, title = 404, "not-found", "Not found"
+    description = "The resource does not exist, or the caller may not see it."
+    example = "No case with this id exists, or you may not see it."
+
+
+class MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+    description = "The address does not take this method; `Allow` names those it takes."
+    example = "This address takes GET, POST."
+
+
+class NotAcceptable(Problem):
+    status, slug, title = 406, "not-acceptable", "Not acceptable"
+    description = "The operation cannot answer in any media type `Accept` names."
+    example = "This operation answers application/json or text/csv."
 
 
 class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
+    description = "The change conflicts with the current state."
+    example = "The household already has an open case."
 
 
 class PreconditionFailed(Problem):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
+    description = "`If-Match` names a version that is no longer current."
+    example = "The resource has changed since you read it."
 
 
 class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Payload too large"
+    description = "The request body is too large."
+    example = "The request body is larger than 1000000 bytes."
 
 
 class UnsupportedMediaType(Problem):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+    description = "The request body has a media type this operation does not take."
+    example = "Send the body as application/json."
+
+
+class IdempotencyKeyReused(Problem):
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused"
+    description = "The `Idempotency-Key` was used before, for a different request."
+    example = "This Idempotency-Key was used for another request; use a new key for a new request."
 
 
 class PreconditionRequired(Problem):
     status, slug, title = 428, "precondition-required", "Precondition required"
+    description = "The change needs an `If-Match` header."
+    example = "Send If-Match with the ETag you last read."
 
 
 class TooManyRequests(Problem):
     status, slug, title = 429, "too-many-requests", "Too many requests"
+    description = "Too many requests from this client; retry after the seconds in `Retry-After`."
+    example = "This client made more than 600 requests in a minute."
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
@@ -140,9 +183,34 @@ class TooManyRequests(Problem):
 
 class Unavailable(Problem):
     status, slug, title = 503, "unavailable", "Service unavailable"
+    description = "A dependency is unavailable; retry after the time in `Retry-After`."
+    example = "The database is unavailable; retry later."
 
-    def __init__(self, detail: str, retry_after: int = 60) -> None:
+    def __init__(self, detail: str = example, retry_after: int = 5) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+# The one table of the problems the API answers with, by status: handlers and the OpenAPI document use it.
+PROBLEMS: dict[int, type[Problem]] = {
+    kind.status: kind
+    for kind in (
+        InvalidInput,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        NotAcceptable,
+        Conflict,
+        PreconditionFailed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        IdempotencyKeyReused,
+        PreconditionRequired,
+        TooManyRequests,
+        Problem,
+        Unavailable,
+    )
+}
 
 
 def route_template(scope: Any) -> str:
@@ -150,28 +218,20 @@ def route_template(scope: Any) -> str:
     return getattr(scope.get("route"), "path", None) or "unmatched"
 
 
-def problem_response(
-    request: Request,
-    status: int,
-    slug: str,
-    title: str,
-    detail: str,
-    invalid_params: Sequence[InvalidParam] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
+def problem_response(request: Request, problem: Problem) -> JSONResponse:
     body = ProblemDetails(
-        type=PROBLEM_TYPE_PREFIX + slug,
-        title=title,
-        status=status,
-        detail=detail,
+        type=PROBLEM_TYPE_PREFIX + problem.slug,
+        title=problem.title,
+        status=problem.status,
+        detail=problem.detail,
         instance=request.url.path,
-        invalid_params=list(invalid_params) if invalid_params else None,
+        invalid_params=problem.invalid_params,
     )
     return JSONResponse(
         body.model_dump(by_alias=True, exclude_none=True),
-        status_code=status,
+        status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=headers,
+        headers=problem.headers,
     )
 
 
@@ -231,31 +291,22 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
 
 
-HTTP_STATUS_SLUGS = {
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    406: ("not-acceptable", "Not acceptable"),
-    413: ("payload-too-large", "Payload too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-}
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.invalid_params, exc.headers)
+        return problem_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         params = invalid_params_from(exc.errors())
         count = len(params)
         detail = f"The request has {count} invalid field{'s' if count != 1 else ''}."
-        return problem_response(request, 400, "invalid-input", "Invalid input", detail, params)
+        return problem_response(request, InvalidInput(detail, invalid_params=params))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug, title = HTTP_STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
-        detail = exc.detail if isinstance(exc.detail, str) else title
+        kind = PROBLEMS.get(exc.status_code)
+        detail = exc.detail if isinstance(exc.detail, str) else "The request cannot be answered."
         headers = dict(exc.headers or {})
         if exc.status_code == 404:
             detail = "There is no resource at this address, or you may not see it."
@@ -265,19 +316,16 @@ def install_error_handlers(app: FastAPI) -> None:
             if allowed:
                 headers["Allow"] = ", ".join(allowed)
                 detail = f"This address takes {', '.join(allowed)}."
-        return problem_response(request, exc.status_code, slug, title, detail, headers=headers)
+        problem = Problem(detail, headers=headers)
+        problem.status = exc.status_code
+        problem.slug, problem.title = (kind.slug, kind.title) if kind else ("http-error", "HTTP error")
+        return problem_response(request, problem)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         # A concurrent write won a race a service check could not see; the constraint held.
         log.warning("integrity conflict on %s", route_template(request.scope))
-        return problem_response(
-            request,
-            409,
-            "conflict",
-            "Conflict",
-            "The change conflicts with the current state; reload and retry.",
-        )
+        return problem_response(request, Conflict("The change conflicts with the current state; reload and retry."))
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -286,29 +334,15 @@ def install_error_handlers(app: FastAPI) -> None:
         state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
         if isinstance(exc, DataError) or str(state or "").startswith("22"):
             log.warning("value refused by the database on %s", route_template(request.scope))
-            detail = "A value in the request cannot be stored or searched for."
-            return problem_response(request, 400, "invalid-input", "Invalid input", detail)
+            return problem_response(request, InvalidInput("A value in the request cannot be stored or searched for."))
         return await _unexpected(request, exc)
 
     @app.exception_handler(OperationalError)
     async def _unavailable(request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", type(exc.orig).__name__)
-        return problem_response(
-            request,
-            503,
-            "unavailable",
-            "Service unavailable",
-            "The database is unavailable; retry later.",
-            headers={"Retry-After": "5"},
-        )
+        return problem_response(request, Unavailable())
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s on %s", type(exc).__name__, route_template(request.scope))
-        return problem_response(
-            request,
-            500,
-            "internal-error",
-            "Internal error",
-            "An unexpected error occurred; it has been logged.",
-        )
+        return problem_response(request, Problem(Problem.example))

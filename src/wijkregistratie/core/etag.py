@@ -4,9 +4,9 @@ Two organisations can then never overwrite each other unseen: the second writer 
 reloads. A change without If-Match is refused with 428 rather than applied blindly.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Response
 
 from wijkregistratie.core.errors import PreconditionFailed, PreconditionRequired
 
@@ -30,6 +30,18 @@ ETAG_HEADER: dict[str, Any] = {
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+T = TypeVar("T")
+
+
+def versioned(response: Response, item: T, *, version: int | None = None, location: str | None = None) -> T:
+    """The answer `item` with its `ETag` — its own `version` unless another is given (a case's lead is
+    versioned with the case) — and, for what was just created, its `Location`."""
+    response.headers["ETag"] = etag(version if version is not None else item.version)  # type: ignore[attr-defined]
+    if location is not None:
+        response.headers["Location"] = location
+    return item
 
 
 def check_if_match(if_match: str | None, current_version: int) -> None:

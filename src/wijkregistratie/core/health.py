@@ -5,7 +5,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-router = APIRouter(include_in_schema=False)
+from wijkregistratie.core.routes import Route
+
+router = APIRouter(include_in_schema=False, route_class=Route)
 
 
 @router.get("/health/live")

@@ -1,8 +1,9 @@
-"""Idempotency-Key on every POST: a retry gets the first answer instead of a second change.
+"""Idempotency-Key on every authenticated POST: a retry gets the first answer instead of a second change.
 
 The key is reserved in a transaction of its own before the request runs, scoped to the authenticated
-client. The request's own transaction marks the reservation `committed` as it commits its change, so a
-change and the fact that the key was used are one; the answer is stored right after. A retry then gets
+client. The request's own transaction marks the reservation `committed` as it commits its change (a
+before-commit hook of its unit of work), so a change and the fact that the key was used are one; the
+answer is stored right after. A retry then gets
 the stored answer; the same key with another request gets 422; a key whose first request is still running
 gets 409. A reservation whose request never committed (the process died) may be taken over after a minute;
 one that committed but whose answer was lost is never run again (409 says so).
@@ -11,19 +12,28 @@ one that committed but whose answer was lost is never run again (409 says so).
 import hashlib
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import LargeBinary, UniqueConstraint, delete, update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wijkregistratie.core.database import utcnow
-from wijkregistratie.core.errors import Problem, Unauthorized, problem_response
-from wijkregistratie.core.models import code_field, json_field, text_field, timestamp_field
+from wijkregistratie.core.asgi import no_receive, read_body, replaying
+from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.database import before_commit
+from wijkregistratie.core.errors import (
+    Conflict,
+    IdempotencyKeyReused,
+    InvalidInput,
+    Problem,
+    Unauthorized,
+    problem_response,
+)
+from wijkregistratie.core.models import IdempotencyRecord
 from wijkregistratie.core.security import verify_token
 
 HEADER = b"idempotency-key"
@@ -34,75 +44,53 @@ STALE = timedelta(minutes=1)
 NOT_REPLAYED = {b"content-length", b"date", b"server"}
 
 
-class IdempotencyRecord(SQLModel, table=True):
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("client_id", "key", name="uq_idempotency_keys_client_key"),)
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    client_id: str = text_field(100)
-    key: str = text_field(255)
-    request_hash: str = text_field(64)
-    state: str = code_field(default="in_progress")  # in_progress, committed, completed
-    status_code: int | None = None
-    headers: list[list[str]] = json_field()
-    body: bytes | None = Field(default=None, sa_type=LargeBinary)
-    created_at: datetime = timestamp_field(index=True)
-
-
 def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
     """What makes two requests the same request."""
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), query, body])).hexdigest()
 
 
-class _Refusal(Problem):
-    def __init__(self, status: int, slug: str, title: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.slug, self.title = status, slug, title
-
-
 async def mark_committed(session: AsyncSession, reservation: uuid.UUID) -> None:
-    """Called by the request's unit of work just before it commits: the key is used up with the change."""
+    """Run by the request's unit of work just before it commits: the key is used up with the change."""
     result = await session.exec(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.id == reservation, IdempotencyRecord.state == "in_progress")  # type: ignore[arg-type]
         .values(state="committed")
     )
     if result.rowcount != 1:
-        raise _Refusal(409, "conflict", "Conflict", "Another request took this Idempotency-Key over; retry with it.")
+        raise Conflict("Another request took this Idempotency-Key over; retry with it.")
 
 
-class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def idempotent(app: ASGIApp) -> ASGIApp:
+    """`app` (a route's handler) taking an Idempotency-Key on POST."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = dict(scope.get("headers", [])).get(HEADER) if scope["type"] == "http" else None
-        if key is None or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        client_id = await self._client(request)
-        if client_id is None:  # the route answers 401 itself
-            await self.app(scope, receive, send)
+    async def call(scope: Scope, receive: Receive, send: Send) -> None:
+        key = next((v for k, v in scope["headers"] if k == HEADER), None)
+        client_id = await _client(scope) if key is not None and scope["method"] == "POST" else None
+        if key is None or client_id is None:  # without a valid token the route answers 401 itself
+            await app(scope, receive, send)
             return
         text = key.decode("latin-1")
         if not KEY.match(text):
-            detail = "The Idempotency-Key header takes 1 to 255 printable ASCII characters."
-            await self._refuse(request, send, 400, "invalid-input", "Invalid input", detail)
+            await _refuse(scope, send, InvalidInput.field("Idempotency-Key", "1 to 255 printable ASCII characters"))
             return
-        body, replay_receive = await _buffer(receive)
+        body = await read_body(receive)
         fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
         sessionmaker = scope["app"].state.sessionmaker
         try:
             async with sessionmaker() as session:
                 record = await _reserve(session, client_id, text, fingerprint)
-        except _Refusal as refusal:
-            await self._refuse(request, send, refusal.status, refusal.slug, refusal.title, refusal.detail)
+        except Problem as refusal:
+            await _refuse(scope, send, refusal)
             return
         if record.state == "completed":
             await _replay(record, send)
             return
-        scope.setdefault("state", {})["idempotency_reservation"] = record.id
+        reservation = record.id
+
+        async def use_up(session: AsyncSession) -> None:
+            await mark_committed(session, reservation)
+
+        before_commit(scope, use_up)
         answer: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
         settled = False
 
@@ -117,7 +105,7 @@ class IdempotencyMiddleware:
                 if message.get("more_body"):
                     return
                 async with sessionmaker() as session:
-                    await _settle(session, record.id, answer)
+                    await _settle(session, reservation, answer)
                 settled = True
                 start = {"type": "http.response.start", "status": answer["status"], "headers": answer["headers"]}
                 await send(start)
@@ -126,54 +114,29 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay_receive, settle_then_send)
+            await app(scope, replaying(body, receive), settle_then_send)
         finally:
             if not settled:  # the route failed without an answer
                 async with sessionmaker() as session:
-                    await _settle(session, record.id, answer)
+                    await _settle(session, reservation, answer)
 
-    @staticmethod
-    async def _client(request: Request) -> str | None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        try:
-            state = request.app.state
-            return (await verify_token(token.strip(), state.settings, state.jwks)).client_id
-        except Unauthorized:
-            return None
-
-    @staticmethod
-    async def _refuse(request: Request, send: Send, status: int, slug: str, title: str, detail: str) -> None:
-        response = problem_response(request, status, slug, title, detail)
-        await response(request.scope, _no_receive, send)
+    return call
 
 
-async def _no_receive() -> Message:
-    return {"type": "http.disconnect"}
+async def _client(scope: Scope) -> str | None:
+    authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"").decode("latin-1")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    state = scope["app"].state
+    try:
+        return (await verify_token(token.strip(), state.settings, state.jwks)).client_id
+    except Unauthorized:
+        return None
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole body (its size is already limited) so it can be fingerprinted and then handed on."""
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    body = b"".join(chunks)
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return body, replay
+async def _refuse(scope: Scope, send: Send, problem: Problem) -> None:
+    await problem_response(Request(scope), problem)(scope, no_receive, send)
 
 
 async def _reserve(session: AsyncSession, client_id: str, key: str, fingerprint: str) -> IdempotencyRecord:
@@ -197,20 +160,12 @@ async def _reserve(session: AsyncSession, client_id: str, key: str, fingerprint:
     if existing is None:  # settled and removed in between: the first request failed; this one may run
         return await _reserve(session, client_id, key, fingerprint)
     if existing.request_hash != fingerprint:
-        raise _Refusal(
-            422,
-            "idempotency-key-reused",
-            "Idempotency-Key reused",
-            "This Idempotency-Key was used for another request; use a new key for a new request.",
-        )
+        raise IdempotencyKeyReused(IdempotencyKeyReused.example)
     if existing.state == "completed":
         return existing
     if existing.state == "committed":
-        raise _Refusal(
-            409,
-            "conflict",
-            "Conflict",
-            "The request with this Idempotency-Key was carried out, but its answer was lost; read the resource.",
+        raise Conflict(
+            "The request with this Idempotency-Key was carried out, but its answer was lost; read the resource."
         )
     taken = await session.exec(
         update(IdempotencyRecord)
@@ -224,7 +179,7 @@ async def _reserve(session: AsyncSession, client_id: str, key: str, fingerprint:
     await session.commit()
     if taken.rowcount == 1:  # its first request died before committing anything
         return existing
-    raise _Refusal(409, "conflict", "Conflict", "A request with this Idempotency-Key is still being processed.")
+    raise Conflict("A request with this Idempotency-Key is still being processed.")
 
 
 async def _settle(session: AsyncSession, reservation: uuid.UUID, answer: dict[str, Any]) -> None:

@@ -66,9 +66,8 @@ def area_codes_cover(area_codes: list[str], buurt_code: str) -> bool:
 
 class BsnVault:
     def __init__(self, settings: Settings) -> None:
-        keys = [k.strip() for k in settings.bsn_encryption_keys.split(",") if k.strip()]
-        self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
-        self._hash_key = settings.bsn_hash_key.encode()
+        self._fernet = MultiFernet([Fernet(k.get_secret_value().encode()) for k in settings.bsn_encryption_keys])
+        self._hash_key = settings.bsn_hash_key.get_secret_value().encode()
 
     def hash(self, bsn: str) -> str:
         return hmac.new(self._hash_key, bsn.encode(), hashlib.sha256).hexdigest()

@@ -12,47 +12,11 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from wijkregistratie import API_VERSION
-from wijkregistratie.core.access_log import PURPOSE_HEADER, Purpose, is_personal
-from wijkregistratie.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, ProblemDetails
+from wijkregistratie.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, PROBLEMS, ProblemDetails
+from wijkregistratie.core.purpose import PURPOSE_HEADER, Purpose
+from wijkregistratie.core.routes import PERSONAL_EXTENSION
 
 API_PREFIX = "/v1"
-
-_ERROR_TEXT: dict[int, tuple[str, str, str]] = {
-    400: ("invalid-input", "Invalid input", "The request has 1 invalid field."),
-    401: ("unauthorized", "Not authenticated", "The access token is invalid or expired."),
-    403: ("insufficient-scope", "Insufficient scope", "This operation needs the scope record:write."),
-    404: ("not-found", "Not found", "No case with this id exists, or you may not see it."),
-    409: ("conflict", "Conflict", "The household already has an open case."),
-    412: ("precondition-failed", "Precondition failed", "The resource has changed since you read it."),
-    413: ("payload-too-large", "Payload too large", "The request body is larger than 1000000 bytes."),
-    415: ("unsupported-media-type", "Unsupported media type", "Send the body as application/json."),
-    422: (
-        "idempotency-key-reused",
-        "Idempotency-Key reused",
-        "This Idempotency-Key was used for another request; use a new key for a new request.",
-    ),
-    428: ("precondition-required", "Precondition required", "Send If-Match with the ETag you last read."),
-    429: ("too-many-requests", "Too many requests", "This client made more than 600 requests in a minute."),
-    500: ("internal-error", "Internal error", "An unexpected error occurred; it has been logged."),
-    503: ("unavailable", "Service unavailable", "The database is unavailable; retry later."),
-}
-
-_ERROR_DESCRIPTION = {
-    400: "The input is invalid; `invalidParams` names each field.",
-    401: "No valid access token.",
-    403: "The token lacks a scope this operation needs, or the caller's role may not do this.",
-    404: "The resource does not exist, or the caller may not see it.",
-    409: "The change conflicts with the current state.",
-    412: "`If-Match` names a version that is no longer current.",
-    413: "The request body is too large.",
-    415: "The request body has a media type this operation does not take.",
-    422: "The `Idempotency-Key` was used before, for a different request.",
-    428: "The change needs an `If-Match` header.",
-    429: "Too many requests from this client; retry after the seconds in `Retry-After`.",
-    500: "An unexpected error; no details are given.",
-    503: "A dependency is unavailable; retry after the time in `Retry-After`.",
-}
-
 
 IDEMPOTENCY_KEY: dict[str, Any] = {
     "name": "Idempotency-Key",
@@ -79,12 +43,12 @@ PURPOSE_OF_USE: dict[str, Any] = {
 
 
 def _problem_example(status: int) -> dict[str, Any]:
-    slug, title, detail = _ERROR_TEXT[status]
+    kind = PROBLEMS[status]
     example: dict[str, Any] = {
-        "type": PROBLEM_TYPE_PREFIX + slug,
-        "title": title,
+        "type": PROBLEM_TYPE_PREFIX + kind.slug,
+        "title": kind.title,
         "status": status,
-        "detail": detail,
+        "detail": kind.example,
         "instance": "/v1/cases/0b8f6f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b",
     }
     if status == 400:
@@ -100,7 +64,7 @@ def _problem_example(status: int) -> dict[str, Any]:
 
 def _error_response(status: int) -> dict[str, Any]:
     return {
-        "description": _ERROR_DESCRIPTION[status],
+        "description": PROBLEMS[status].description,
         "content": {
             PROBLEM_MEDIA_TYPE: {
                 "schema": {"$ref": "#/components/schemas/ProblemDetails"},
@@ -171,10 +135,11 @@ def _complete_responses(document: dict[str, Any]) -> None:
 
 
 def _document_purpose(document: dict[str, Any]) -> None:
-    """Every read of personal data states its purpose (the access log keeps it)."""
-    for path, item in document["paths"].items():
-        operation = item.get("get")
-        if operation and operation.get("security") and is_personal(API_PREFIX + path):
+    """Every read of personal data states its purpose (the access log keeps it). The routes say which serve
+    personal data through an extension of their own, which the published document does not carry."""
+    for method, operation in _operations(document):
+        personal = operation.pop(PERSONAL_EXTENSION, False)
+        if personal and method == "get" and operation.get("security"):
             operation.setdefault("parameters", []).append(PURPOSE_OF_USE)
 
 

@@ -19,9 +19,10 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
 from jose import jwt
 
-from wijkregistratie.core.access_log import PURPOSE_HEADER, Purpose, is_personal
 from wijkregistratie.core.errors import Forbidden, InvalidInput, Unauthorized
 from wijkregistratie.core.external_tokens import JwksCache, verify_external
+from wijkregistratie.core.purpose import PURPOSE_HEADER, Purpose
+from wijkregistratie.core.route_facts import facts_of
 from wijkregistratie.core.settings import Settings
 
 # Only these algorithms are ever accepted; `none` and asymmetric look-alikes are refused up front.
@@ -109,7 +110,7 @@ def issue_access_token(principal: Principal, settings: Settings) -> tuple[str, i
     if principal.actor_professional_id:
         # RFC 8693 actor claim: the professional on whose behalf the partner system acts.
         claims["act"] = {"sub": str(principal.actor_professional_id)}
-    token = jwt.encode(claims, settings.token_signing_key, algorithm=ALLOWED_ALGORITHMS[0])
+    token = jwt.encode(claims, settings.token_signing_key.get_secret_value(), algorithm=ALLOWED_ALGORITHMS[0])
     return token, lifetime
 
 
@@ -141,7 +142,7 @@ def decode_access_token(token: str, settings: Settings) -> Principal:
     try:
         claims = jwt.decode(
             token,
-            settings.token_signing_key,
+            settings.token_signing_key.get_secret_value(),
             algorithms=list(ALLOWED_ALGORITHMS),
             audience=settings.token_audience,
             issuer=settings.token_issuer,
@@ -191,7 +192,7 @@ async def authenticate(
     missing = [s for s in security_scopes.scopes if not principal.has(s)]
     if missing:
         raise Forbidden(f"This operation needs the scope {', '.join(missing)}.")
-    reads_personal_data = request.method in ("GET", "HEAD") and is_personal(request.url.path)
+    reads_personal_data = request.method in ("GET", "HEAD") and facts_of(request.scope).personal
     if reads_personal_data and request.headers.get(PURPOSE_HEADER) not in set(Purpose):
         reason = f"state why you read this personal data: one of {', '.join(Purpose)}"
         raise InvalidInput.field(PURPOSE_HEADER, reason, "required")

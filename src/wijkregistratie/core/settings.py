@@ -5,10 +5,10 @@ hosting platforms set. In production the application refuses to start with a dev
 """
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A PostgreSQL role name as `migrate` accepts it: lower case, digits and underscores.
 ROLE_NAME = r"[a-z_][a-z0-9_]{0,62}"
@@ -19,6 +19,17 @@ DEV_BSN_ENCRYPTION_KEY = "ZGV2LW9ubHktYnNuLWVuY3J5cHRpb24ta2V5LTAwMDA="
 DEV_WEBHOOK_SECRET_KEY = "ZGV2LW9ubHktd2ViaG9vay1zZWNyZXQta2V5LTAwMDA="
 
 
+def _comma_separated(value: Any) -> Any:
+    """An environment variable lists its values with commas; code may also give a list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)]
+SecretList = Annotated[list[SecretStr], NoDecode, BeforeValidator(_comma_separated)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WR_", extra="ignore")
 
@@ -27,11 +38,10 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./wijkregistratie.db",
         validation_alias=AliasChoices("DATABASE_URL", "WR_DATABASE_URL"),
     )
-    public_base_url: str = "http://localhost:8000"
     # PostgreSQL: the role the application runs as, given its rights by `migrate` (which runs as the owner).
     database_app_role: str = Field(default="", pattern=f"^({ROLE_NAME})?$")
 
-    token_signing_key: str = DEV_TOKEN_SIGNING_KEY
+    token_signing_key: SecretStr = SecretStr(DEV_TOKEN_SIGNING_KEY)
     token_issuer: str = "https://wijkregistratie.local"
     token_audience: str = "wijkregistratie-api"
     token_lifetime_seconds: int = Field(default=300, ge=30, le=3600)
@@ -39,9 +49,9 @@ class Settings(BaseSettings):
     token_max_lifetime_seconds: int = Field(default=900, ge=60, le=3600)
     token_clock_leeway_seconds: int = Field(default=30, ge=0, le=300)
 
-    bsn_hash_key: str = DEV_BSN_HASH_KEY
+    bsn_hash_key: SecretStr = SecretStr(DEV_BSN_HASH_KEY)
     # Comma-separated Fernet keys; the first encrypts, all decrypt (key rotation).
-    bsn_encryption_keys: str = DEV_BSN_ENCRYPTION_KEY
+    bsn_encryption_keys: SecretList = Field(default_factory=lambda: [SecretStr(DEV_BSN_ENCRYPTION_KEY)], min_length=1)
 
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_attachment_bytes: int = Field(default=10_000_000, ge=1024)
@@ -52,17 +62,15 @@ class Settings(BaseSettings):
     public_docs: bool = True
     public_metrics: bool = True
     # Browser origins allowed to call the API; none by default (CORS closed).
-    cors_origins: str = ""
-    max_page_size: int = Field(default=100, ge=1, le=1000)
-    default_page_size: int = Field(default=20, ge=1, le=1000)
+    cors_origins: CommaList = Field(default_factory=list)
     # An external identity provider whose RS256/ES256 tokens are accepted beside the API's own.
     external_issuer: str = ""
     external_jwks_url: str = ""
     external_audience: str = ""  # defaults to token_audience
     # Webhook signing secrets must be read back to sign, so they are encrypted (Fernet keys, first encrypts).
-    webhook_secret_keys: str = DEV_WEBHOOK_SECRET_KEY
+    webhook_secret_keys: SecretList = Field(default_factory=lambda: [SecretStr(DEV_WEBHOOK_SECRET_KEY)], min_length=1)
     # Callback hosts (host or host:port) allowed although they resolve to private or loopback addresses.
-    webhook_allowed_hosts: str = ""
+    webhook_allowed_hosts: CommaList = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
     # The worker: how often it looks for work, and how often it rebuilds the figures' running totals.
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
@@ -82,17 +90,21 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return self
         defaults = {
-            "WR_TOKEN_SIGNING_KEY": self.token_signing_key == DEV_TOKEN_SIGNING_KEY,
-            "WR_BSN_HASH_KEY": self.bsn_hash_key == DEV_BSN_HASH_KEY,
-            "WR_BSN_ENCRYPTION_KEYS": DEV_BSN_ENCRYPTION_KEY in self.bsn_encryption_keys.split(","),
-            "WR_WEBHOOK_SECRET_KEYS": DEV_WEBHOOK_SECRET_KEY in self.webhook_secret_keys.split(","),
+            "WR_TOKEN_SIGNING_KEY": self.token_signing_key.get_secret_value() == DEV_TOKEN_SIGNING_KEY,
+            "WR_BSN_HASH_KEY": self.bsn_hash_key.get_secret_value() == DEV_BSN_HASH_KEY,
+            "WR_BSN_ENCRYPTION_KEYS": DEV_BSN_ENCRYPTION_KEY in _values(self.bsn_encryption_keys),
+            "WR_WEBHOOK_SECRET_KEYS": DEV_WEBHOOK_SECRET_KEY in _values(self.webhook_secret_keys),
         }
         unsafe = [name for name, is_default in defaults.items() if is_default]
         if unsafe:
             raise ValueError(f"production refuses development secrets; set {', '.join(unsafe)}")
-        if len(self.token_signing_key) < 32:
+        if len(self.token_signing_key.get_secret_value()) < 32:
             raise ValueError("WR_TOKEN_SIGNING_KEY must be at least 32 characters")
         return self
+
+
+def _values(secrets: list[SecretStr]) -> list[str]:
+    return [secret.get_secret_value() for secret in secrets]
 
 
 @lru_cache

@@ -4,12 +4,13 @@ from fastapi import APIRouter, Query
 
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader
 from wijkregistratie.events import service
 from wijkregistratie.events.codes import DESCRIPTIONS
 from wijkregistratie.events.schemas import FEED_MAX, EventPage
 
-router = APIRouter(prefix=f"{API_PREFIX}/events", tags=["Events"])
+router = APIRouter(prefix=f"{API_PREFIX}/events", tags=["Events"], route_class=route_class(personal=True))
 
 _TYPES = "\n".join(f"- `{t.value}`: {d}" for t, d in DESCRIPTIONS.items())
 

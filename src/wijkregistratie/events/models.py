@@ -2,13 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer
+from sqlalchemy import Column, ForeignKey, Index
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import json_field, text_field, timestamp_field
-
-# SQLite only numbers an INTEGER PRIMARY KEY itself; PostgreSQL gets a 64-bit identity.
-Sequence = BigInteger().with_variant(Integer(), "sqlite")
+from wijkregistratie.core.columns import SequenceNumber, json_field, text_field, timestamp_field
 
 
 class Event(SQLModel, table=True):
@@ -25,7 +22,7 @@ class Event(SQLModel, table=True):
         {"sqlite_autoincrement": True},
     )
 
-    sequence: int | None = Field(default=None, sa_column=Column(Sequence, primary_key=True, autoincrement=True))
+    sequence: int | None = Field(default=None, sa_column=Column(SequenceNumber, primary_key=True, autoincrement=True))
     id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
     type: str = text_field(100)
     subject: str = text_field(200, default="")
@@ -46,6 +43,6 @@ class EventRecipient(SQLModel, table=True):
     __table_args__ = (Index("ix_event_recipients_organisation", "organisation_id", "event_sequence"),)
 
     event_sequence: int = Field(
-        sa_column=Column(Sequence, ForeignKey("events.sequence"), primary_key=True, autoincrement=False)
+        sa_column=Column(SequenceNumber, ForeignKey("events.sequence"), primary_key=True, autoincrement=False)
     )
     organisation_id: uuid.UUID = Field(foreign_key="organisations.id", primary_key=True)

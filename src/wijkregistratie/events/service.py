@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, or_
 from sqlalchemy.orm import Session as SyncSession
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.visibility import events_visible_to, organisations_seeing_case, organisations_seeing_signal
 from wijkregistratie.cases.models import Case
-from wijkregistratie.core.codes import CaseStatus
+from wijkregistratie.cases.queries import open_case_of
+from wijkregistratie.core.database import transaction_lock
 from wijkregistratie.core.errors import InvalidInput
-from wijkregistratie.core.need_to_know import organisations_seeing_case, organisations_seeing_signal
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.models import Event, EventRecipient
@@ -30,7 +30,7 @@ from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.signals.models import Signal
 
 OUTBOX = "wijkregistratie.outbox"
-FEED_LOCK = 4_711_000_602  # any fixed number; names the lock that orders the feed
+FEED_LOCK = "wijkregistratie.feed"  # names the lock that orders the feed
 SOURCE = "/wijkregistratie"
 
 
@@ -99,8 +99,7 @@ async def household_event(
     also: Iterable[uuid.UUID],
 ) -> Event:
     """An event about a household: for those involved in its open case, if any, and the organisations named."""
-    statement = select(Case).where(Case.household_id == household_id, Case.status != CaseStatus.closed)
-    case = (await session.exec(statement)).first()
+    case = await open_case_of(session, household_id)
     if case is not None:
         told = await organisations_seeing_case(session, case.id) | set(also)
         return await case_event(session, type_, case, principal, {"householdId": household_id} | data, recipients=told)
@@ -153,7 +152,7 @@ def _write_outbox(session: SyncSession) -> None:
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK)))
+        session.execute(transaction_lock(FEED_LOCK))
     session.add_all([p.event for p in pending])
     session.flush()
     session.add_all(
@@ -168,20 +167,6 @@ def _forget_outbox(session: SyncSession) -> None:
     session.info.pop(OUTBOX, None)
 
 
-def visible_to(principal: Principal) -> Any:
-    addressed = (
-        select(EventRecipient.event_sequence)
-        .where(
-            EventRecipient.event_sequence == Event.sequence,
-            EventRecipient.organisation_id == principal.organisation_id,
-        )
-        .exists()
-    )
-    if principal.coordinated_team_ids:
-        return or_(addressed, col(Event.team_id).in_(principal.coordinated_team_ids))
-    return addressed
-
-
 def parse_after(after: str | None) -> int:
     if after is None:
         return 0
@@ -194,7 +179,7 @@ async def read_feed(session: AsyncSession, principal: Principal, after: str | No
     position = parse_after(after)
     statement = (
         select(Event)
-        .where(col(Event.sequence) > position, visible_to(principal))
+        .where(col(Event.sequence) > position, events_visible_to(principal))
         .order_by(col(Event.sequence))
         .limit(limit)
     )

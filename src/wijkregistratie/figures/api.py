@@ -9,11 +9,12 @@ from wijkregistratie.core.database import Session
 from wijkregistratie.core.errors import Conflict
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Admin, requires
 from wijkregistratie.figures import rollups, service
 from wijkregistratie.figures.schemas import Figures, FiguresRefresh
 
-router = APIRouter(prefix=f"{API_PREFIX}/figures", tags=["Figures"])
+router = APIRouter(prefix=f"{API_PREFIX}/figures", tags=["Figures"], route_class=Route)
 FiguresReader = Annotated[object, requires("figures:read")]
 
 

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import timestamp_field
+from wijkregistratie.core.columns import timestamp_field
 
 
 class FigureRollup(SQLModel, table=True):

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import bindparam, func, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.core.database import utcnow
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.figures.models import FigureRefresh
 
 # Any fixed number identifies the lock that keeps two refreshes on one PostgreSQL from running at once.

@@ -8,8 +8,10 @@ from wijkregistratie.core.identifiers import POSTCODE_PATTERN, Vault, normalise_
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.paths import HouseholdId
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.households import service
+from wijkregistratie.households.queries import household_subject
 from wijkregistratie.households.schemas import (
     HouseholdPage,
     HouseholdRead,
@@ -18,7 +20,11 @@ from wijkregistratie.households.schemas import (
     MemberRead,
 )
 
-router = APIRouter(prefix=f"{API_PREFIX}/households", tags=["Households"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/households",
+    tags=["Households"],
+    route_class=route_class(personal=True, subject=household_subject),
+)
 
 
 @router.get(

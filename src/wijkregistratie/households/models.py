@@ -5,7 +5,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import MemberRole
-from wijkregistratie.core.models import code_field, id_field, optional_timestamp_field, text_field, timestamp_field
+from wijkregistratie.core.columns import code_field, id_field, optional_timestamp_field, text_field, timestamp_field
 
 
 class Household(SQLModel, table=True):

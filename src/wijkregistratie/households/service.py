@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import sees_bsn
+from wijkregistratie.access.visibility import households_visible_to, visible_household
 from wijkregistratie.core.errors import Conflict
 from wijkregistratie.core.identifiers import BsnVault, mask_bsn
-from wijkregistratie.core.need_to_know import households_visible_to, visible_household
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.households.models import Household, Member
@@ -99,7 +100,7 @@ def member_read(member: Member, vault: BsnVault, principal: Principal) -> Member
     bsn = None
     if member.bsn_encrypted:
         plain = vault.decrypt(member.bsn_encrypted)
-        bsn = plain if principal.has("bsn:read") else mask_bsn(plain)
+        bsn = plain if sees_bsn(principal) else mask_bsn(plain)
     return MemberRead.model_validate(member.model_dump(exclude={"bsn_hash", "bsn_encrypted"}) | {"bsn": bsn})
 
 

@@ -1,13 +1,19 @@
 from fastapi import APIRouter
 
+from wijkregistratie.cases.queries import case_subject
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import CaseId
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.journal import service
 from wijkregistratie.journal.schemas import JournalEntryCreate, JournalEntryRead
 
-router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/journal", tags=["Journal"])
+router = APIRouter(
+    prefix=API_PREFIX + "/cases/{caseId}/journal",
+    tags=["Journal"],
+    route_class=route_class(personal=True, subject=case_subject),
+)
 
 
 @router.post(

@@ -4,8 +4,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.database import UTCDateTime
-from wijkregistratie.core.models import code_field, id_field, json_field, timestamp_field
+from wijkregistratie.core.columns import UTCDateTime, code_field, id_field, json_field, timestamp_field
 
 
 class JournalEntry(SQLModel, table=True):

@@ -4,14 +4,10 @@ from datetime import UTC
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import CaseAction, require_case_permission
+from wijkregistratie.access.visibility import journal_entries_visible_to, visible_case
 from wijkregistratie.core.codes import JournalVisibility
 from wijkregistratie.core.errors import InvalidInput
-from wijkregistratie.core.need_to_know import (
-    CaseAction,
-    journal_entries_visible_to,
-    require_case_permission,
-    visible_case,
-)
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event

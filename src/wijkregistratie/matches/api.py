@@ -6,11 +6,15 @@ from fastapi import APIRouter, Path, Query
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.matches import service
+from wijkregistratie.matches.queries import match_subject
 from wijkregistratie.matches.schemas import MatchPage, MatchRead
 
-router = APIRouter(prefix=f"{API_PREFIX}/matches", tags=["Matches"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/matches", tags=["Matches"], route_class=route_class(personal=True, subject=match_subject)
+)
 MatchId = Annotated[uuid.UUID, Path(alias="matchId", description="The match's id.")]
 
 

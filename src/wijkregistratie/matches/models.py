@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import code_field, id_field, optional_timestamp_field, timestamp_field
+from wijkregistratie.core.columns import code_field, id_field, optional_timestamp_field, timestamp_field
 
 
 class Match(SQLModel, table=True):

@@ -9,11 +9,13 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.cases.models import Case, Involvement
+from wijkregistratie.access.rules import sees_match_signal
+from wijkregistratie.access.visibility import matches_visible_to, visible_match
+from wijkregistratie.cases.models import Case
+from wijkregistratie.cases.queries import involved_organisations
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import MatchTrigger
-from wijkregistratie.core.database import utcnow
 from wijkregistratie.core.errors import Conflict
-from wijkregistratie.core.need_to_know import matches_visible_to, visible_match
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.matches.models import Match
@@ -29,12 +31,7 @@ async def record_matches(
     signal_id: uuid.UUID | None = None,
 ) -> None:
     """A match with every organisation currently involved in the case, other than the newcomer."""
-    statement = select(Involvement.organisation_id).where(
-        Involvement.case_id == case.id,
-        col(Involvement.until).is_(None),
-        Involvement.organisation_id != newcomer_organisation_id,
-    )
-    for counterpart in set((await session.exec(statement)).all()):
+    for counterpart in await involved_organisations(session, case.id) - {newcomer_organisation_id}:
         session.add(
             Match(
                 household_id=case.household_id,
@@ -83,12 +80,11 @@ async def _read(session: AsyncSession, principal: Principal, match: Match) -> Ma
     counterpart = (
         await session.exec(select(Organisation).where(Organisation.id == match.counterpart_organisation_id))
     ).one()
-    signaller = principal.organisation_id == match.organisation_id or match.team_id in principal.coordinated_team_ids
     return MatchRead(
         id=match.id,
         household_id=match.household_id,
         trigger=MatchTrigger(match.trigger),
-        signal_id=match.signal_id if signaller else None,
+        signal_id=match.signal_id if sees_match_signal(principal, match) else None,
         organisation=_party(organisation),
         counterpart=_party(counterpart),
         created_at=match.created_at,

@@ -7,11 +7,12 @@ from wijkregistratie.core.codes import OrganisationKind
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Admin, Authenticated
 from wijkregistratie.organisations import service
 from wijkregistratie.organisations.schemas import OrganisationCreate, OrganisationPage, OrganisationRead
 
-router = APIRouter(prefix=f"{API_PREFIX}/organisations", tags=["Organisations"])
+router = APIRouter(prefix=f"{API_PREFIX}/organisations", tags=["Organisations"], route_class=Route)
 OrganisationId = Annotated[uuid.UUID, Path(alias="organisationId", description="The organisation's id.")]
 
 

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlmodel import SQLModel
 
-from wijkregistratie.core.models import code_field, id_field, text_field, timestamp_field
+from wijkregistratie.core.columns import code_field, id_field, text_field, timestamp_field
 
 
 class Organisation(SQLModel, table=True):

@@ -2,15 +2,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from wijkregistratie.cases.queries import case_subject
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import CaseId
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.plans import service
 from wijkregistratie.plans.schemas import PlanContent, PlanRead, PlanVersionSummary
 
-router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/plan", tags=["Plans"])
+router = APIRouter(
+    prefix=API_PREFIX + "/cases/{caseId}/plan",
+    tags=["Plans"],
+    route_class=route_class(personal=True, subject=case_subject),
+)
 
 
 @router.get(
@@ -21,9 +27,7 @@ router = APIRouter(prefix=API_PREFIX + "/cases/{caseId}/plan", tags=["Plans"])
     responses=errors(404) | WITH_ETAG,
 )
 async def get_plan(session: Session, principal: Reader, case_id: CaseId, response: Response) -> PlanRead:
-    plan = await service.get_plan(session, principal, case_id)
-    response.headers["ETag"] = etag(plan.version)
-    return plan
+    return versioned(response, await service.get_plan(session, principal, case_id))
 
 
 @router.put(
@@ -42,9 +46,7 @@ async def save_plan(
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
-    plan = await service.save_plan(session, principal, case_id, body, if_match)
-    response.headers["ETag"] = etag(plan.version)
-    return plan
+    return versioned(response, await service.save_plan(session, principal, case_id, body, if_match))
 
 
 @router.get(

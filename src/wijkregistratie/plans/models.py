@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import id_field, json_field, timestamp_field
+from wijkregistratie.core.columns import id_field, json_field, timestamp_field
 
 
 class PlanVersion(SQLModel, table=True):

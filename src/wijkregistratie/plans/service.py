@@ -4,11 +4,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import CaseAction, require_case_permission
+from wijkregistratie.access.visibility import visible_case
 from wijkregistratie.cases.models import Case
 from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from wijkregistratie.core.etag import check_if_match
-from wijkregistratie.core.need_to_know import CaseAction, require_case_permission, visible_case
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event

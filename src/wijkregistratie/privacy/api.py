@@ -12,12 +12,19 @@ from wijkregistratie.core.database import Session
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import HouseholdId
+from wijkregistratie.core.route_facts import declare
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import RightsOfficer
+from wijkregistratie.households.queries import household_subject
 from wijkregistratie.privacy import export
 from wijkregistratie.privacy.erasure import Grounds, erase_household
 from wijkregistratie.privacy.schemas import ErasureRead, ErasureRequest, PersonExport
 
-router = APIRouter(prefix=f"{API_PREFIX}/households", tags=["Household rights"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/households",
+    tags=["Household rights"],
+    route_class=route_class(personal=True, subject=household_subject),
+)
 MemberId = Annotated[uuid.UUID, Path(alias="memberId", description="The person.")]
 
 
@@ -49,6 +56,7 @@ async def export_person(
     "answer is the receipt.",
     responses=errors(404, 409),
 )
+@declare(action="erase")
 async def erase(
     session: Session, officer: RightsOfficer, household_id: HouseholdId, body: ErasureRequest
 ) -> ErasureRead:

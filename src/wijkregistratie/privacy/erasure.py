@@ -17,10 +17,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.cases.models import Case, Involvement
-from wijkregistratie.core.access_log import AccessLogEntry
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import CaseStatus, SignalStatus
-from wijkregistratie.core.database import utcnow
 from wijkregistratie.core.errors import Conflict, NotFound
+from wijkregistratie.core.models import AccessLogEntry
 from wijkregistratie.core.security import Principal
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.events.codes import EventType

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.core.database import utcnow
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.errors import NotFound
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.households.models import Member

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import code_field, id_field, json_field, text_field, timestamp_field
+from wijkregistratie.core.columns import code_field, id_field, json_field, text_field, timestamp_field
 
 
 class Erasure(SQLModel, table=True):

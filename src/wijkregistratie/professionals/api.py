@@ -7,11 +7,12 @@ from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Authenticated, Reader
 from wijkregistratie.professionals import service
 from wijkregistratie.professionals.schemas import ProfessionalCreate, ProfessionalPage, ProfessionalRead
 
-router = APIRouter(prefix=f"{API_PREFIX}/professionals", tags=["Professionals"])
+router = APIRouter(prefix=f"{API_PREFIX}/professionals", tags=["Professionals"], route_class=Route)
 ProfessionalId = Annotated[uuid.UUID, Path(alias="professionalId", description="The professional's id.")]
 
 

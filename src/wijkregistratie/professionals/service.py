@@ -4,8 +4,9 @@ from sqlalchemy import String, cast
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import require_professional_registrar
 from wijkregistratie.core.codes import LifeDomain
-from wijkregistratie.core.errors import Forbidden, InvalidInput, NotFound
+from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
@@ -19,12 +20,7 @@ from wijkregistratie.teams.models import Team
 async def create_professional(
     session: AsyncSession, principal: Principal, data: ProfessionalCreate
 ) -> ProfessionalRead:
-    # Organisations register their own staff; only an administrator registers anyone's.
-    if not principal.has("admin"):
-        if not principal.has("record:write"):
-            raise Forbidden("This operation needs the scope record:write.")
-        if data.organisation_id != principal.organisation_id:
-            raise Forbidden("You may register professionals of your own organisation only.")
+    require_professional_registrar(principal, data.organisation_id)
     if await session.get(Organisation, data.organisation_id) is None:
         raise InvalidInput.field("organisationId", "unknown organisation")
     team_ids = list(dict.fromkeys(data.team_ids))

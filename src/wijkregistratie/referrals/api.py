@@ -5,15 +5,19 @@ from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import ReferralStatus
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.paths import CaseId
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.referrals import service
+from wijkregistratie.referrals.queries import referral_subject
 from wijkregistratie.referrals.schemas import ReferralCreate, ReferralPage, ReferralRead, ReferralStatusUpdate
 
-router = APIRouter(prefix=API_PREFIX, tags=["Referrals"])
+router = APIRouter(
+    prefix=API_PREFIX, tags=["Referrals"], route_class=route_class(personal=True, subject=referral_subject)
+)
 ReferralId = Annotated[uuid.UUID, Path(alias="referralId", description="The referral's id.")]
 
 
@@ -66,9 +70,7 @@ async def list_referrals(
 async def get_referral(
     session: Session, principal: Reader, referral_id: ReferralId, response: Response
 ) -> ReferralRead:
-    referral = await service.get_referral(session, principal, referral_id)
-    response.headers["ETag"] = etag(referral.version)
-    return referral
+    return versioned(response, await service.get_referral(session, principal, referral_id))
 
 
 @router.post(
@@ -87,6 +89,4 @@ async def change_referral_status(
     response: Response,
     if_match: IfMatch = None,
 ) -> ReferralRead:
-    referral = await service.change_status(session, principal, referral_id, body, if_match)
-    response.headers["ETag"] = etag(referral.version)
-    return referral
+    return versioned(response, await service.change_status(session, principal, referral_id, body, if_match))

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import code_field, id_field, text_field, timestamp_field
+from wijkregistratie.core.columns import code_field, id_field, text_field, timestamp_field
 
 
 class Referral(SQLModel, table=True):

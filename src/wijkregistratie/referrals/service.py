@@ -8,20 +8,20 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.cases.models import Case, Involvement
-from wijkregistratie.cases.service import involve
-from wijkregistratie.core.codes import CaseStatus, InvolvementRole, ReferralStatus
-from wijkregistratie.core.database import utcnow
-from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from wijkregistratie.core.etag import check_if_match
-from wijkregistratie.core.need_to_know import (
-    CaseAction,
+from wijkregistratie.access.rules import CaseAction, require_case_permission, require_referral_step
+from wijkregistratie.access.visibility import (
     organisations_seeing_case,
     referrals_visible_to,
-    require_case_permission,
     visible_case,
     visible_referral,
 )
+from wijkregistratie.cases.models import Case
+from wijkregistratie.cases.queries import current_involvement
+from wijkregistratie.cases.service import involve
+from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.codes import CaseStatus, InvolvementRole, ReferralStatus
+from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
+from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
@@ -83,16 +83,11 @@ async def change_status(
     if if_match is not None:
         check_if_match(if_match, referral.version)
     current = ReferralStatus(referral.status)
-    receiver = principal.organisation_id == referral.to_organisation_id
-    if data.status == S.cancelled:
-        if current not in CANCELLABLE:
-            raise Conflict(f"A {current} referral can no longer be cancelled.")
-        if receiver:
-            raise Forbidden("The sending side cancels a referral; the receiver rejects it.")
-    elif data.status not in RECEIVER_STEPS.get(current, set()):
+    if data.status == S.cancelled and current not in CANCELLABLE:
+        raise Conflict(f"A {current} referral can no longer be cancelled.")
+    if data.status != S.cancelled and data.status not in RECEIVER_STEPS.get(current, set()):
         raise Conflict(f"A referral cannot go from {current} to {data.status}.")
-    elif not receiver:
-        raise Forbidden("Only the organisation referred to takes this step.")
+    require_referral_step(principal, referral, data.status)
     if data.status in NEEDS_REASON and not data.reason:
         raise InvalidInput.field("reason", f"a reason is required to set {data.status}")
     if data.status == S.accepted:
@@ -112,12 +107,7 @@ async def _involve_receiver(session: AsyncSession, referral: Referral, principal
     case = await session.get(Case, referral.case_id)
     if case is None or case.status == CaseStatus.closed:
         raise Conflict("The case is closed; the referral cannot be accepted.")
-    statement = select(Involvement.id).where(
-        Involvement.case_id == case.id,
-        Involvement.organisation_id == referral.to_organisation_id,
-        col(Involvement.until).is_(None),
-    )
-    if (await session.exec(statement)).first() is None:
+    if await current_involvement(session, case.id, referral.to_organisation_id) is None:
         await involve(
             session,
             case,

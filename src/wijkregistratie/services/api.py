@@ -5,15 +5,16 @@ from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN, POSTCODE_PATTERN
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Authenticated
 from wijkregistratie.services import service
 from wijkregistratie.services.schemas import ServicePage, ServiceRead, ServiceWrite
 
-router = APIRouter(prefix=f"{API_PREFIX}/services", tags=["Service directory"])
+router = APIRouter(prefix=f"{API_PREFIX}/services", tags=["Service directory"], route_class=Route)
 ServiceId = Annotated[uuid.UUID, Path(alias="serviceId", description="The service's id.")]
 
 
@@ -48,9 +49,7 @@ async def search_services(
 async def create_service(
     session: Session, principal: Authenticated, body: ServiceWrite, response: Response
 ) -> ServiceRead:
-    created = await service.create_service(session, principal, body)
-    response.headers["ETag"] = etag(created.version)
-    return created
+    return versioned(response, await service.create_service(session, principal, body))
 
 
 @router.get(
@@ -62,9 +61,7 @@ async def create_service(
 async def get_service(
     session: Session, _principal: Authenticated, service_id: ServiceId, response: Response
 ) -> ServiceRead:
-    found = await service.get_service(session, service_id)
-    response.headers["ETag"] = etag(found.version)
-    return found
+    return versioned(response, await service.get_service(session, service_id))
 
 
 @router.put(
@@ -81,6 +78,4 @@ async def update_service(
     response: Response,
     if_match: IfMatch = None,
 ) -> ServiceRead:
-    updated = await service.update_service(session, principal, service_id, body, if_match)
-    response.headers["ETag"] = etag(updated.version)
-    return updated
+    return versioned(response, await service.update_service(session, principal, service_id, body, if_match))

@@ -7,8 +7,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from wijkregistratie.access.rules import require_service_editor
 from wijkregistratie.core.codes import LifeDomain
-from wijkregistratie.core.errors import Forbidden, InvalidInput, NotFound
+from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
@@ -19,13 +20,6 @@ from wijkregistratie.services.models import Service
 from wijkregistratie.services.schemas import ServiceRead, ServiceWrite
 
 
-def _may_edit(principal: Principal, organisation_id: uuid.UUID) -> None:
-    if principal.has("admin"):
-        return
-    if not principal.has("record:write") or principal.organisation_id != organisation_id:
-        raise Forbidden("An organisation edits only its own services.")
-
-
 async def _organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation:
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
@@ -34,7 +28,7 @@ async def _organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Or
 
 
 async def create_service(session: AsyncSession, principal: Principal, data: ServiceWrite) -> ServiceRead:
-    _may_edit(principal, data.organisation_id)
+    require_service_editor(principal, data.organisation_id)
     organisation = await _organisation(session, data.organisation_id)
     service = Service(**data.model_dump(mode="json") | {"organisation_id": data.organisation_id})
     session.add(service)
@@ -53,7 +47,7 @@ async def update_service(
     service = await session.get(Service, service_id)
     if service is None:
         raise NotFound("No service with this id exists.")
-    _may_edit(principal, service.organisation_id)
+    require_service_editor(principal, service.organisation_id)
     if data.organisation_id != service.organisation_id:
         raise InvalidInput.field("organisationId", "a service stays with its organisation")
     check_if_match(if_match, service.version)

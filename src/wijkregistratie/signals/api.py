@@ -5,12 +5,14 @@ from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import SignalStatus
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, etag
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.signals import service, triage
+from wijkregistratie.signals.queries import signal_subject
 from wijkregistratie.signals.schemas import (
     FirstContact,
     SignalAccept,
@@ -25,7 +27,9 @@ from wijkregistratie.signals.schemas import (
     TriageActionRead,
 )
 
-router = APIRouter(prefix=f"{API_PREFIX}/signals", tags=["Signals"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/signals", tags=["Signals"], route_class=route_class(personal=True, subject=signal_subject)
+)
 SignalId = Annotated[uuid.UUID, Path(alias="signalId", description="The signal's id.")]
 
 
@@ -110,7 +114,7 @@ async def claim_signal(
     response: Response,
     if_match: IfMatch = None,
 ) -> SignalRead:
-    return _with_etag(response, await triage.claim(session, principal, signal_id, body, if_match))
+    return versioned(response, await triage.claim(session, principal, signal_id, body, if_match))
 
 
 @router.post(
@@ -128,7 +132,7 @@ async def record_first_contact(
     response: Response,
     if_match: IfMatch = None,
 ) -> SignalRead:
-    return _with_etag(response, await triage.record_first_contact(session, principal, signal_id, body, if_match))
+    return versioned(response, await triage.record_first_contact(session, principal, signal_id, body, if_match))
 
 
 @router.post(
@@ -146,7 +150,7 @@ async def accept_signal(
     response: Response,
     if_match: IfMatch = None,
 ) -> SignalRead:
-    return _with_etag(response, await triage.accept(session, principal, signal_id, body, if_match))
+    return versioned(response, await triage.accept(session, principal, signal_id, body, if_match))
 
 
 @router.post(
@@ -163,7 +167,7 @@ async def decline_signal(
     response: Response,
     if_match: IfMatch = None,
 ) -> SignalRead:
-    return _with_etag(response, await triage.decline(session, principal, signal_id, body, if_match))
+    return versioned(response, await triage.decline(session, principal, signal_id, body, if_match))
 
 
 @router.post(
@@ -180,9 +184,4 @@ async def forward_signal(
     response: Response,
     if_match: IfMatch = None,
 ) -> SignalRead:
-    return _with_etag(response, await triage.forward(session, principal, signal_id, body, if_match))
-
-
-def _with_etag(response: Response, signal: SignalRead) -> SignalRead:
-    response.headers["ETag"] = etag(signal.version)
-    return signal
+    return versioned(response, await triage.forward(session, principal, signal_id, body, if_match))

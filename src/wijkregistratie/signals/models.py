@@ -6,7 +6,7 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import SignalStatus, Urgency
-from wijkregistratie.core.models import (
+from wijkregistratie.core.columns import (
     code_field,
     id_field,
     json_field,

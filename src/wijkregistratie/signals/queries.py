@@ -1,9 +1,11 @@
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.core.route_facts import Subject, path_ids
 from wijkregistratie.signals.models import Signal, SignalAssignment
 from wijkregistratie.signals.schemas import SignalRead
 
@@ -21,3 +23,12 @@ async def signal_reads(session: AsyncSession, signals: Sequence[Signal]) -> list
         for assignment in (await session.exec(statement)).all():
             assigned[assignment.signal_id].append(assignment.professional_id)
     return [SignalRead.model_validate(s.model_dump() | {"assigned_professional_ids": assigned[s.id]}) for s in signals]
+
+
+async def signal_subject(session: AsyncSession, params: Mapping[str, Any]) -> Subject:
+    """For the access log: an address naming a signal is about its household (and its case, once taken up)."""
+    (signal_id,) = path_ids(params, "signalId")
+    signal = await session.get(Signal, signal_id) if signal_id else None
+    if signal is None:
+        return Subject()
+    return Subject(case_id=signal.case_id, household_id=signal.household_id)

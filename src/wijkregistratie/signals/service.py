@@ -3,11 +3,12 @@ import uuid
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.cases.service import already_known, open_case_of
+from wijkregistratie.access.visibility import signals_visible_to, visible_household, visible_signal
+from wijkregistratie.cases.queries import open_case_of
+from wijkregistratie.cases.service import already_known
 from wijkregistratie.core.codes import MatchTrigger, SignalStatus
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.identifiers import BsnVault
-from wijkregistratie.core.need_to_know import signals_visible_to, visible_household, visible_signal
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType

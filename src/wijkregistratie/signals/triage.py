@@ -5,20 +5,23 @@ triage; a signal that was accepted, declined or forwarded is settled (409).
 """
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import require_coordinator, require_first_contact_recorder
+from wijkregistratie.access.visibility import visible_signal
 from wijkregistratie.cases.models import Case, LeadAssignment
+from wijkregistratie.cases.queries import open_case_of
 from wijkregistratie.cases.schemas import CaseOpen
-from wijkregistratie.cases.service import open_case, open_case_of
+from wijkregistratie.cases.service import open_case
+from wijkregistratie.core.clock import today
 from wijkregistratie.core.codes import CaseStatus, LifeDomain, SignalStatus, TriageActionKind
-from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput
+from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
-from wijkregistratie.core.need_to_know import require_coordinator, visible_signal
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import signal_event
@@ -108,17 +111,9 @@ async def record_first_contact(
     signal = await visible_signal(session, principal, signal_id)
     if signal.first_contact_on is not None:
         raise Conflict("The first contact of this signal is already recorded.")
-    if data.contacted_on < signal.registered_at.date() or data.contacted_on > date.today():
+    if data.contacted_on < today(signal.registered_at) or data.contacted_on > today():
         raise InvalidInput.field("contactedOn", "the first contact lies between registration and today")
-    if signal.team_id not in principal.coordinated_team_ids:
-        # Besides the coordinator, the organisation of a professional who took the signal up.
-        statement = (
-            select(Professional.organisation_id)
-            .join(SignalAssignment, col(SignalAssignment.professional_id) == Professional.id)
-            .where(SignalAssignment.signal_id == signal.id)
-        )
-        if principal.organisation_id not in set((await session.exec(statement)).all()):
-            raise Forbidden("Only the coordinator or the professionals who took the signal up record contact.")
+    await require_first_contact_recorder(session, principal, signal)
     if if_match is not None:
         check_if_match(if_match, signal.version)
     signal.first_contact_on = data.contacted_on
@@ -186,9 +181,10 @@ async def actions(session: AsyncSession, principal: Principal, signal_id: uuid.U
 
 
 async def queue(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> TriageQueue:
+    require_coordinator(principal, team_id, "see its triage queue")
     team = await session.get(Team, team_id)
-    if team is None or team_id not in principal.coordinated_team_ids:
-        raise Forbidden("Only the coordinator of the team sees its triage queue.")
+    if team is None:
+        raise NotFound("No team with this id exists.")
     statement = (
         select(Signal)
         .where(Signal.team_id == team_id, col(Signal.status).in_(UNSETTLED))
@@ -196,16 +192,16 @@ async def queue(session: AsyncSession, principal: Principal, team_id: uuid.UUID)
         .limit(1000)
     )
     signals = (await session.exec(statement)).all()
-    today = date.today()
+    now = today()
     items = []
     for read in await signal_reads(session, signals):
-        registered_on = read.registered_at.date()
+        registered_on = today(read.registered_at)
         due = registered_on + timedelta(days=team.first_contact_target_days)
         items.append(
             TriageQueueItem.model_validate(
                 read.model_dump()
                 | {
-                    "age_days": (today - registered_on).days,
+                    "age_days": (now - registered_on).days,
                     "first_contact_due_on": due,
                     "first_contact_within_target": (read.first_contact_on <= due) if read.first_contact_on else None,
                 }

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Path, Query
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Admin, Authenticated, Reader
 from wijkregistratie.signals import triage
 from wijkregistratie.signals.schemas import TriageQueue
 from wijkregistratie.teams import service
 from wijkregistratie.teams.schemas import TeamCreate, TeamPage, TeamRead
 
-router = APIRouter(prefix=f"{API_PREFIX}/teams", tags=["Teams"])
+router = APIRouter(prefix=f"{API_PREFIX}/teams", tags=["Teams"], route_class=Route)
 TeamId = Annotated[uuid.UUID, Path(alias="teamId", description="The team's id.")]
 
 

@@ -4,8 +4,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, etag
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
+from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.webhooks import service
 from wijkregistratie.webhooks.schemas import (
@@ -16,7 +17,7 @@ from wijkregistratie.webhooks.schemas import (
     SubscriptionUpdate,
 )
 
-router = APIRouter(prefix=f"{API_PREFIX}/webhooks", tags=["Webhooks"])
+router = APIRouter(prefix=f"{API_PREFIX}/webhooks", tags=["Webhooks"], route_class=Route)
 
 WebhookId = Annotated[uuid.UUID, Path(alias="webhookId", description="The subscription's id.")]
 DeliveryId = Annotated[uuid.UUID, Path(alias="deliveryId", description="The delivery's id.")]
@@ -40,9 +41,7 @@ async def subscribe(
     request: Request, response: Response, session: Session, principal: Writer, body: SubscriptionCreate
 ) -> SubscriptionCreated:
     created = await service.create(session, principal, body, request.app.state.settings)
-    response.headers["ETag"] = etag(created.version)
-    response.headers["Location"] = f"{API_PREFIX}/webhooks/{created.id}"
-    return created
+    return versioned(response, created, location=f"{API_PREFIX}/webhooks/{created.id}")
 
 
 @router.get(
@@ -63,9 +62,7 @@ async def list_subscriptions(session: Session, principal: Reader) -> list[Subscr
 async def read_subscription(
     response: Response, session: Session, principal: Reader, webhook_id: WebhookId
 ) -> SubscriptionRead:
-    subscription = SubscriptionRead.model_validate(await service.own(session, principal, webhook_id))
-    response.headers["ETag"] = etag(subscription.version)
-    return subscription
+    return versioned(response, await service.get(session, principal, webhook_id))
 
 
 @router.patch(
@@ -85,9 +82,7 @@ async def change_subscription(
     if_match: IfMatch = None,
 ) -> SubscriptionRead:
     settings = request.app.state.settings
-    subscription = await service.update(session, principal, webhook_id, body, if_match, settings)
-    response.headers["ETag"] = etag(subscription.version)
-    return subscription
+    return versioned(response, await service.update(session, principal, webhook_id, body, if_match, settings))
 
 
 @router.get(

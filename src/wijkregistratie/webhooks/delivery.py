@@ -29,11 +29,12 @@ from cryptography.fernet import Fernet, MultiFernet
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.core.database import utcnow
+from wijkregistratie.access.visibility import events_visible_to
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.security import Principal
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.events.models import Event
-from wijkregistratie.events.service import to_cloud_event, visible_to
+from wijkregistratie.events.service import to_cloud_event
 from wijkregistratie.webhooks.models import Delivery, Subscription
 
 log = logging.getLogger("wijkregistratie.webhooks")
@@ -49,8 +50,7 @@ class SecretBox:
     """Signing secrets, encrypted at rest; the first key encrypts, every key decrypts (rotation)."""
 
     def __init__(self, settings: Settings) -> None:
-        keys = [k.strip() for k in settings.webhook_secret_keys.split(",") if k.strip()]
-        self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+        self._fernet = MultiFernet([Fernet(k.get_secret_value().encode()) for k in settings.webhook_secret_keys])
 
     def seal(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode()).decode()
@@ -76,7 +76,7 @@ async def refuse_callback(url: str, settings: Settings) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "a callback is an absolute https URL"
-    allowed = {h.strip().lower() for h in settings.webhook_allowed_hosts.split(",") if h.strip()}
+    allowed = {h.lower() for h in settings.webhook_allowed_hosts}
     host = parts.hostname.lower()
     if host in allowed or f"{host}:{parts.port}" in allowed:
         return None
@@ -107,7 +107,7 @@ async def fan_out(session: AsyncSession) -> int:
         events = (
             await session.exec(
                 select(Event)
-                .where(col(Event.sequence) > subscription.cursor, visible_to(principal))
+                .where(col(Event.sequence) > subscription.cursor, events_visible_to(principal))
                 .order_by(col(Event.sequence))
                 .limit(FAN_OUT_BATCH)
             )

@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.models import (
+from wijkregistratie.core.columns import (
+    SequenceNumber,
     code_field,
     json_field,
     optional_timestamp_field,
@@ -12,8 +13,6 @@ from wijkregistratie.core.models import (
     text_field,
     timestamp_field,
 )
-
-Sequence = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Subscription(SQLModel, table=True):
@@ -32,7 +31,7 @@ class Subscription(SQLModel, table=True):
     status: str = code_field(default="active")  # active, disabled
     disabled_reason: str | None = text_field(200, default=None)
     # The last feed position handed to deliveries; the worker moves it on in the same transaction.
-    cursor: int = Field(default=0, sa_column=Column(Sequence, nullable=False, default=0))
+    cursor: int = Field(default=0, sa_column=Column(SequenceNumber, nullable=False, default=0))
     version: int = 1
     created_at: datetime = timestamp_field()
 
@@ -50,7 +49,7 @@ class Delivery(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     subscription_id: uuid.UUID = Field(foreign_key="webhook_subscriptions.id")
-    event_sequence: int = Field(sa_column=Column(Sequence, nullable=False))
+    event_sequence: int = Field(sa_column=Column(SequenceNumber, nullable=False))
     event_id: uuid.UUID
     event_type: str = text_field(100)
     state: str = code_field(default="pending")  # pending, delivered, dead

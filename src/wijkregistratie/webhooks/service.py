@@ -5,7 +5,8 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.core.database import utcnow
+from wijkregistratie.access.visibility import subscriptions_visible_to, visible_subscription
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.security import Principal
@@ -55,19 +56,12 @@ async def _feed_end(session: AsyncSession) -> int:
     return int(latest or 0)
 
 
-async def own(session: AsyncSession, principal: Principal, subscription_id: uuid.UUID) -> Subscription:
-    subscription = await session.get(Subscription, subscription_id)
-    if subscription is None or subscription.organisation_id != principal.organisation_id:
-        raise NotFound("No webhook subscription with this id exists, or it is not yours.")
-    return subscription
+async def get(session: AsyncSession, principal: Principal, subscription_id: uuid.UUID) -> SubscriptionRead:
+    return SubscriptionRead.model_validate(await visible_subscription(session, principal, subscription_id))
 
 
 async def list_own(session: AsyncSession, principal: Principal) -> list[SubscriptionRead]:
-    statement = (
-        select(Subscription)
-        .where(Subscription.organisation_id == principal.organisation_id)
-        .order_by(col(Subscription.created_at))
-    )
+    statement = select(Subscription).where(subscriptions_visible_to(principal)).order_by(col(Subscription.created_at))
     return [SubscriptionRead.model_validate(s) for s in (await session.exec(statement)).all()]
 
 
@@ -79,7 +73,7 @@ async def update(
     if_match: str | None,
     settings: Settings,
 ) -> SubscriptionRead:
-    subscription = await own(session, principal, subscription_id)
+    subscription = await visible_subscription(session, principal, subscription_id)
     check_if_match(if_match, subscription.version)
     changes = data.model_dump(exclude_unset=True)
     if "url" in changes:
@@ -100,7 +94,7 @@ async def update(
 
 
 async def deliveries(session: AsyncSession, principal: Principal, subscription_id: uuid.UUID) -> list[DeliveryRead]:
-    subscription = await own(session, principal, subscription_id)
+    subscription = await visible_subscription(session, principal, subscription_id)
     statement = (
         select(Delivery)
         .where(Delivery.subscription_id == subscription.id)
@@ -114,7 +108,7 @@ async def redeliver(
     session: AsyncSession, principal: Principal, subscription_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> DeliveryRead:
     """Queue a delivery again (a dead-lettered one, or one the receiver lost); it goes out in feed order."""
-    subscription = await own(session, principal, subscription_id)
+    subscription = await visible_subscription(session, principal, subscription_id)
     delivery = await session.get(Delivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription.id:
         raise NotFound("No delivery with this id exists for this subscription.")

@@ -1,0 +1,72 @@
+"""The API's own route class: the edge of every route, applied to the route that matched.
+
+Around the route's handler, outermost first: the access-log entry (for routes that serve personal
+data), the body limit (the body is read in full, within the route's limit, before anything else looks
+at it), and the Idempotency-Key. A router states the facts its routes share with `route_class(...)`;
+a route that differs says so with `declare(...)` (see `route_facts`).
+"""
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from wijkregistratie.core.access_log import logged
+from wijkregistratie.core.asgi import BodyTooLarge, no_receive, read_body, replaying
+from wijkregistratie.core.errors import PayloadTooLarge, problem_response
+from wijkregistratie.core.idempotency import idempotent
+from wijkregistratie.core.route_facts import NOT_PERSONAL, RouteFacts, facts_for
+
+# The OpenAPI extension through which a route tells the document it serves personal data.
+PERSONAL_EXTENSION = "x-personal-data"
+
+
+def limited(app: ASGIApp, facts: RouteFacts) -> ASGIApp:
+    """`app` with its request body read in full first, refused with 413 past the route's limit."""
+
+    async def call(scope: Scope, receive: Receive, send: Send) -> None:
+        settings = scope["app"].state.settings
+        limit = facts.max_body_bytes(settings) if facts.max_body_bytes else settings.max_body_bytes
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        try:
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                raise BodyTooLarge
+            body = await read_body(receive, limit)
+        except BodyTooLarge:
+            refusal = PayloadTooLarge(
+                f"The request body is larger than {limit} bytes.", headers={"Connection": "close"}
+            )
+            await problem_response(Request(scope), refusal)(scope, no_receive, send)
+            return
+        await app(scope, replaying(body, receive), send)
+
+    return call
+
+
+class Route(APIRoute):
+    """A route of the API; its router's `route_class(...)` gives the facts it shares with its siblings."""
+
+    default_facts: ClassVar[RouteFacts] = NOT_PERSONAL
+
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        self.facts = facts_for(self.default_facts, endpoint)
+        if self.facts.personal:
+            kwargs["openapi_extra"] = (kwargs.get("openapi_extra") or {}) | {PERSONAL_EXTENSION: True}
+        super().__init__(path, endpoint, **kwargs)
+        edge = idempotent(super().handle)
+        edge = limited(edge, self.facts)
+        self._edge = logged(edge, self.facts) if self.facts.personal else edge
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            await super().handle(scope, receive, send)  # 405: the address is right, the method is not
+            return
+        await self._edge(scope, receive, send)
+
+
+def route_class(**facts: Any) -> type[Route]:
+    """A route class for a router whose routes share these facts."""
+    shared = replace(NOT_PERSONAL, **facts)
+    return type("Route", (Route,), {"default_facts": shared})
