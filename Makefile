@@ -9,8 +9,9 @@ PORT ?= 8000
 SPECTRAL := npx --yes @stoplight/spectral-cli@6.16.3
 RULESET := ../shared/standards/nl-api-design-rules-2.2.0.spectral.yaml
 OPENAPI := openapi/openapi.json
+POSTGRES_URL := test-output/postgres-url
 
-.PHONY: run test install lint format typecheck unit openapi spectral bench bench-figures bench-events lock clean
+.PHONY: run test test-fast machine install lint format typecheck unit openapi spectral bench bench-figures bench-events lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -28,8 +29,17 @@ run: install
 	@echo "API docs: http://$(HOST):$(PORT)/docs   OpenAPI: http://$(HOST):$(PORT)/openapi.json"
 	$(BIN)/wijkregistratie serve --host $(HOST) --port $(PORT)
 
-## Lint, type-check, check the OpenAPI document, and run the tests on SQLite and PostgreSQL.
-test: install lint typecheck spectral unit
+## Lint, type-check, check the OpenAPI document, and run every test on SQLite and PostgreSQL.
+test: install machine lint typecheck spectral unit
+
+## The service tier alone: the rules, on both databases, in well under a minute.
+test-fast: install machine
+	WR_TEST_POSTGRES_URL="$$(cat $(POSTGRES_URL))" $(BIN)/pytest -m fast -q
+
+## What the tests need of the machine: Node.js, Chromium and a PostgreSQL server, installed or started.
+machine:
+	@mkdir -p test-output
+	@bash tests/machine.sh > $(POSTGRES_URL)
 
 lint: install
 	$(BIN)/ruff check src tests migrations bench
@@ -43,14 +53,14 @@ format: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
-	$(BIN)/pytest
+unit: install machine
+	WR_TEST_POSTGRES_URL="$$(cat $(POSTGRES_URL))" $(BIN)/pytest -n auto --dist loadfile
 
 ## Write the OpenAPI document from the code (the tests fail while the committed one differs).
 openapi: install
 	$(BIN)/wijkregistratie export-openapi --output $(OPENAPI)
 
-spectral: $(OPENAPI)
+spectral: machine $(OPENAPI)
 	$(SPECTRAL) lint --ruleset $(RULESET) --fail-severity error $(OPENAPI)
 
 bench: install

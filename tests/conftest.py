@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.auth.service import create_client
 from wijkregistratie.core.database import create_engine, create_sessionmaker
@@ -34,7 +35,9 @@ from wijkregistratie.organisations.service import create_organisation
 T = TypeVar("T")
 
 # Everything the application logs during the run is kept here and swept for personal data at the end.
-RUN_LOG = Path(__file__).resolve().parents[1] / "test-output" / "test-run.log"
+# One log per test process (pytest-xdist names its workers gw0, gw1, ...).
+_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
+RUN_LOG = Path(__file__).resolve().parents[1] / "test-output" / f"test-run-{_PROCESS}.log"
 # Personal data the tests send: names, an address, free text about a household. BSNs are added as made.
 PERSONAL_VALUES = {"Jansen", "Anouk", "Teststraat", "Huurachterstand", "Schulden; betalingsregeling nodig."}
 SENT_BSNS: set[str] = set()
@@ -235,6 +238,42 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         settings = settings_for_tests(database_url)
         with Server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             yield Api(backend, server.url, database_url, settings, http)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def service_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service tier's database: migrated once per test process and database kind."""
+    backend = request.param
+    with empty_database(backend, tmp_path_factory.mktemp(f"service-{backend}")) as database_url:
+        upgrade(database_url)
+        yield database_url
+
+
+RolledBack = Callable[[Callable[[Any], Awaitable[T]]], T]
+
+
+@pytest.fixture
+def rolled_back(service_database: str) -> RolledBack[Any]:
+    """Run `work(session)` in a transaction that is rolled back afterwards, whatever the work wrote."""
+
+    def run(work: Callable[[Any], Awaitable[T]]) -> T:
+        async def main() -> T:
+            engine = create_engine(service_database)
+            try:
+                async with engine.connect() as connection:
+                    transaction = await connection.begin()
+                    session = AsyncSession(bind=connection, expire_on_commit=False)
+                    try:
+                        return await work(session)
+                    finally:
+                        await session.close()
+                        await transaction.rollback()
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(main())
+
+    return run
 
 
 @dataclass

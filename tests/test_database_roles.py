@@ -18,6 +18,8 @@ from tests.conftest import POSTGRES_SERVER_URL, Api, Server, empty_database, new
 from tests.conftest import settings_for_tests as settings_for
 from wijkregistratie.core.migrate import upgrade
 
+pytestmark = pytest.mark.e2e
+
 ATTEMPTS = [
     ("UPDATE access_log SET purpose = 'audit'", "permission denied"),
     ("DELETE FROM access_log", "append-only"),

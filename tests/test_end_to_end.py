@@ -32,6 +32,8 @@ from wijkregistratie.organisations.service import create_organisation
 from wijkregistratie.teams.schemas import TeamCreate
 from wijkregistratie.teams.service import create_team
 
+pytestmark = pytest.mark.e2e
+
 PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
 WRITE = ["record:read", "record:write"]
 

@@ -27,6 +27,8 @@ from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.signals.models import Signal
 from wijkregistratie.teams.models import Team
 
+pytestmark = pytest.mark.fast
+
 NOW = datetime.now(UTC)
 DOMAINS = ["finances", "housing", "mental_health"]
 

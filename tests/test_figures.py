@@ -194,6 +194,7 @@ def test_bad_selections_are_refused(world: World, area: dict[str, Any], params: 
     assert response.json()["invalidParams"][0]["name"] == field
 
 
+@pytest.mark.browser
 def test_the_dashboard_draws_the_apis_numbers(world: World, area: dict[str, Any]) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Chromium is needed for the dashboard test: apt-get install chromium (.ci/run does)"

@@ -35,6 +35,8 @@ from wijkregistratie.organisations.schemas import OrganisationCreate
 from wijkregistratie.organisations.service import create_organisation
 from wijkregistratie.teams.models import Team, TeamOrganisation
 
+pytestmark = pytest.mark.fuzz
+
 TESTS = Path(__file__).resolve().parent
 SEED = "20261201"
 PEERS = {"housing": "housing_corporation", "debt": "debt_assistance"}

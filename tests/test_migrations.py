@@ -8,6 +8,8 @@ from alembic import command
 from tests.conftest import BACKENDS, empty_database
 from wijkregistratie.core.migrate import alembic_config, upgrade
 
+pytestmark = pytest.mark.migrations
+
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_migrations_build_exactly_the_models_and_roll_back(backend: str, tmp_path: Path) -> None:

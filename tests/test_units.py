@@ -19,6 +19,8 @@ from wijkregistratie.core.settings import DEV_WEBHOOK_SECRET_KEY, Settings
 from wijkregistratie.households.schemas import MemberCreate
 from wijkregistratie.journal.schemas import JournalEntryCreate
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize("bsn", ["111222333", "123456782", "999990019"])
 def test_valid_bsns_pass_the_eleven_check(bsn: str) -> None:
