@@ -97,7 +97,9 @@ class Server:
     def __init__(self, app: Settings | Any) -> None:
         self.port = free_port()
         application = create_app(app) if isinstance(app, Settings) else app
-        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -210,6 +212,9 @@ def settings_for_tests(database_url: str) -> Settings:
         max_attachment_bytes=300_000,
         rate_limit_per_minute=1_000_000,  # limits have their own tests, on a server of their own
         token_rate_limit_per_minute=1_000_000,
+        token_rate_limit_per_address_per_minute=1_000_000,
+        token_rate_limit_overall_per_minute=1_000_000,
+        signal_rate_limit_per_minute=1_000_000,
         webhook_allowed_hosts="127.0.0.1",  # the tests' partner receivers listen on loopback
         webhook_timeout_seconds=2,
         worker_figures_every_seconds=0,
@@ -293,6 +298,7 @@ class World:
     other_coordinator: Caller
     municipality: Caller
     admin: Caller
+    stranger: Caller  # an organisation in no team
 
 
 @pytest.fixture(scope="session")
@@ -358,6 +364,7 @@ def world(api: Api) -> World:
         other_coordinator=api.new_caller(orgs["outsider"], write, [uuid.UUID(other_team["id"])]),
         municipality=api.new_caller(orgs["municipality"], ["figures:read"]),
         admin=admin,
+        stranger=api.new_caller(api.new_organisation(f"stranger {suffix}", "other"), write),
     )
 
 

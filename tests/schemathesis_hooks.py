@@ -10,9 +10,13 @@
 - A callback must resolve to an address the API may call: a generated one is pointed at loopback,
   which the test server allows (`WR_WEBHOOK_ALLOWED_HOSTS`).
 - A date in the register lies between 1900 and today (a date of birth must), so generated dates do.
+- A partner registers signals for households in its team's area: a generated address lies in the
+  neighbourhood `WR_FUZZ_BUURT` names, so that registrations succeed and the object-level check can try
+  one peer's signal and household as the other.
 Values that break the contract on purpose (negative tests) are left as they are.
 """
 
+import os
 import random
 import re
 import uuid
@@ -26,6 +30,8 @@ from wijkregistratie.core.identifiers import is_valid_bsn
 from wijkregistratie.core.pagination import encode_cursor
 from wijkregistratie.webhooks.schemas import CALLBACK_PATTERN as WEBHOOK_CALLBACK_PATTERN
 
+BUURT = re.compile(r"BU[0-9]{8}")
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 BSN = re.compile(r"[0-9]{8,9}")
 CALLBACK = "https://127.0.0.1/hooks/fuzz"
@@ -71,3 +77,22 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         case.body = _valid_bsns(case.body)
         if case.operation.path.startswith("/webhooks") and CALLBACK_PATTERN.fullmatch(str(case.body.get("url", ""))):
             case.body["url"] = CALLBACK
+        if case.operation.path == "/signals" and case.method == "POST":
+            _in_the_team(case.body)
+
+
+def _in_the_team(body: dict[str, Any]) -> None:
+    """A registration as a partner makes it: of a household by its address in the team's area (an id the
+    caller could not know is a made-up one), so registrations succeed and their records can be tried."""
+    household = body.get("household")
+    if not isinstance(household, dict):
+        return
+    if isinstance(household.get("id"), str) and UUID.fullmatch(household["id"]):
+        household.pop("id")
+        household.setdefault("address", {"postcode": "3072AB", "houseNumber": random.randrange(1, 9999)})
+    address = household.get("address")
+    if isinstance(address, dict) and BUURT.fullmatch(str(address.get("buurtCode", "BU00000000"))):
+        address["buurtCode"] = os.environ["WR_FUZZ_BUURT"]
+    members = household.get("members")
+    if isinstance(household.get("bsn"), str) and isinstance(members, list) and members and isinstance(members[0], dict):
+        members[0]["bsn"] = household["bsn"]  # the BSN given is a member's

@@ -88,10 +88,15 @@ def _type_in(partner: Partner, number: str, **fields: Any) -> None:
         "geboortedatum": "1979-05-02",
         "postcode": address["postcode"],
         "huisnummer": address["houseNumber"],
+        "buurtcode": address["buurtCode"],
         "aanmeldreden": "HUUR",
         "toelichting": "Huurachterstand.",
     } | fields
     assert httpx.post(f"{partner.url}/api/clienten", json=client).status_code == 201
+
+
+def _name(partners_file: Path, index: int) -> str:
+    return str(json.loads(partners_file.read_text())[index]["name"])
 
 
 def _case_by_reference(world: World, number: str) -> dict[str, Any]:
@@ -126,6 +131,18 @@ def test_a_client_typed_in_once_lands_in_the_record_and_in_the_other_system(
     _work(world, config)
     assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE", "PLAN"]
     assert "PLAN" in a.kinds(case["id"]) and "DOSSIER_GEOPEND" not in a.kinds(case["id"])  # not its own news
+    # What the adapters wrote and pushed is in the household's access log, as the organisations they act for.
+    auditor = world.api.new_caller(world.orgs["municipality"], ["audit:read"])
+    household = record["household"]["id"]
+    log = auditor.get(
+        "/v1/access-log", params={"householdId": household, "limit": 100}, headers={"Purpose-Of-Use": "audit"}
+    )
+    by_adapter = {
+        (e["route"], e["action"], e["organisationId"]) for e in log.json() if e["route"].startswith("adapter:")
+    }
+    assert (f"adapter:{_name(config, 0)}", "change", str(world.orgs["debt"])) in by_adapter
+    assert (f"adapter:{_name(config, 1)}", "push", str(world.orgs["ggz"])) in by_adapter
+    assert all(e["purpose"] == "synchronisation" for e in log.json() if e["route"].startswith("adapter:"))
     plan_note = next(n for n in a.notes() if n["soort"] == "PLAN")
     assert plan_note["clientnummer"] == number and plan_note["versie"] == 1
 

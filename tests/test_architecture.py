@@ -126,8 +126,4 @@ def test_who_coordinates_what_is_decided_in_the_access_module() -> None:
         for path in PACKAGE.rglob("*.py")
         if "coordinated_team_ids" in path.read_text(encoding="utf-8")
     }
-    # A subscription keeps the teams its owner coordinated when it was made.
-    assert {m for m in readers if _part(m) not in allowed} <= {
-        "wijkregistratie.webhooks.service",
-        "wijkregistratie.webhooks.delivery",
-    }
+    assert {m for m in readers if _part(m) not in allowed} == set()

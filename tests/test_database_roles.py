@@ -63,11 +63,16 @@ def test_the_application_role_works_but_cannot_change_or_unguard_the_access_log(
         settings = settings_for(app_url)
         with Server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             api = Api("postgresql", server.url, app_url, settings, http)
-            housing = api.new_caller(
-                api.new_organisation("Woongoed", "housing_corporation"), ["record:read", "record:write"]
-            )
+            woongoed = api.new_organisation("Woongoed", "housing_corporation")
+            housing = api.new_caller(woongoed, ["record:read", "record:write"])
             team = api.new_caller(api.new_organisation("Gemeente", "municipality"), ["admin"]).post(
-                "/v1/teams", json={"name": "Buurtteam", "municipalityCode": "GM0599", "areaCodes": ["WK059901"]}
+                "/v1/teams",
+                json={
+                    "name": "Buurtteam",
+                    "municipalityCode": "GM0599",
+                    "areaCodes": ["WK059901"],
+                    "organisationIds": [str(woongoed)],
+                },
             )
             assert team.status_code == 201, team.text
             signal = housing.post(

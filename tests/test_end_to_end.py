@@ -197,6 +197,7 @@ def _client_typed_into_a(city: City) -> tuple[str, str]:
             "geboortedatum": "1990-01-01",
             "postcode": address["postcode"],
             "huisnummer": address["houseNumber"],
+            "buurtcode": address["buurtCode"],
             "aanmeldreden": "SCHULD",
             "toelichting": "Aanmaningen.",
         },

@@ -25,8 +25,10 @@ from starlette.routing import Route
 
 from tests.conftest import Api, Server, World
 from wijkregistratie.core import external_tokens
+from wijkregistratie.core.external_tokens import ExternalProvider
 
 ISSUER = "https://idp.gemeente.example/realms/wijkteams"
+OTHER_ISSUER = "https://login.ggz.example"
 
 
 def _pem(private_key: Any) -> bytes:
@@ -66,8 +68,18 @@ def provider() -> Iterator[tuple[Provider, str]]:
 
 
 @pytest.fixture(scope="module")
-def trusting(api: Api, provider: tuple[Provider, str]) -> Iterator[httpx.Client]:
-    settings = api.settings.model_copy(update={"external_issuer": ISSUER, "external_jwks_url": provider[1]})
+def trusting(api: Api, world: World, provider: tuple[Provider, str]) -> Iterator[httpx.Client]:
+    providers = [
+        ExternalProvider(issuer=ISSUER, jwks_url=provider[1]),
+        # A second provider, whose tokens name their client through a table of its own.
+        ExternalProvider(
+            issuer=OTHER_ISSUER,
+            jwks_url=provider[1],
+            client_claim="client_id",
+            clients={"ggz-app": world.ggz.client_id},
+        ),
+    ]
+    settings = api.settings.model_copy(update={"external_providers": providers})
     with Server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
 
@@ -81,7 +93,7 @@ def _claims(world: World, **overrides: Any) -> dict[str, Any]:
         "iat": now,
         "exp": now + 300,
         "jti": str(uuid.uuid4()),
-        "org": str(world.orgs["ggz"]),
+        "azp": world.ggz.client_id,  # the registered client the token acts for
         "scope": "record:read",
     } | overrides
     return {k: v for k, v in claims.items() if v is not None}
@@ -126,7 +138,7 @@ def _hmac_with_public_key(world: World, provider: Provider) -> str:
 
 def _tampered(world: World, provider: Provider) -> str:
     header, _, signature = _sign(provider, _claims(world)).split(".")
-    payload = _b64(json.dumps(_claims(world, org=str(world.orgs["debt"]), scope="record:read record:write")).encode())
+    payload = _b64(json.dumps(_claims(world, azp=world.debt.client_id, scope="record:read record:write")).encode())
     return f"{header}.{payload}.{signature}"
 
 
@@ -154,7 +166,8 @@ FORGED: dict[str, Callable[[World, Provider], str]] = {
     "wrong audience": lambda w, p: _sign(p, _claims(w, aud="another-api")),
     "no expiry": lambda w, p: _sign(p, _claims(w, exp=None)),
     "no subject": lambda w, p: _sign(p, _claims(w, sub=None)),
-    "no organisation": lambda w, p: _sign(p, _claims(w, org=None)),
+    "no client": lambda w, p: _sign(p, _claims(w, azp=None)),
+    "an unknown client": lambda w, p: _sign(p, _claims(w, azp="wr-made-up")),
     "oversized": lambda w, p: _sign(p, _claims(w, padding="x" * 5000)),
     "garbage": lambda w, p: "not.a.token",
 }
@@ -188,3 +201,49 @@ def test_a_rotated_key_is_fetched_when_first_seen(
     token = str(jwt.encode(_claims(world), _pem(new_key), algorithm="RS256", headers={"kid": "rsa-2"}))
     assert _ask(trusting, token).status_code == 200
     running.published.pop()
+
+
+def test_a_token_gets_no_more_than_its_registered_client(
+    world: World, provider: tuple[Provider, str], trusting: httpx.Client
+) -> None:
+    """Organisation, scopes and teams are taken from the registered client, never from the token."""
+    greedy = _claims(
+        world,
+        org=str(world.orgs["debt"]),
+        scope="record:read admin audit:read rights:handle bsn:read",
+        teams=[world.team["id"], world.other_team["id"]],
+    )
+    token = _sign(provider[0], greedy)
+    headers = {"Authorization": f"Bearer {token}", "Purpose-Of-Use": "audit"}
+    assert trusting.get("/v1/access-log", params={"caseId": str(uuid.uuid4())}, headers=headers).status_code == 403
+    assert trusting.get("/v1/clients", headers=headers).status_code == 403
+    assert trusting.get(f"/v1/teams/{world.team['id']}/triage-queue", headers=headers).status_code == 403
+    cases = trusting.get("/v1/cases", params={"limit": 100}, headers=headers).json()["items"]
+    own = world.ggz.get("/v1/cases", params={"limit": 100}).json()["items"]
+    assert [c["id"] for c in cases] == [c["id"] for c in own]  # the GGZ client's sight, not the debt counsellor's
+    write = trusting.post("/v1/signals", headers=headers, json={})
+    assert write.status_code == 403  # record:write was asked for by neither the token nor granted here
+
+
+def test_a_provider_with_a_client_table_accepts_only_what_it_lists(
+    world: World, provider: tuple[Provider, str], trusting: httpx.Client
+) -> None:
+    listed = _claims(world, iss=OTHER_ISSUER, azp=None, client_id="ggz-app")
+    assert _ask(trusting, _sign(provider[0], listed)).status_code == 200
+    unlisted = _claims(world, iss=OTHER_ISSUER, azp=None, client_id=world.ggz.client_id)
+    assert _ask(trusting, _sign(provider[0], unlisted)).status_code == 401
+
+
+def test_a_disabled_client_is_refused_whatever_its_provider_says(
+    world: World, provider: tuple[Provider, str], trusting: httpx.Client
+) -> None:
+    caller = world.api.new_caller(world.orgs["ggz"], ["record:read"])
+    token = _sign(provider[0], _claims(world, azp=caller.client_id))
+    assert _ask(trusting, token).status_code == 200
+    client = world.admin.get(f"/v1/clients/{caller.client_id}")
+    changed = world.admin.patch(
+        f"/v1/clients/{caller.client_id}", json={"active": False}, headers={"If-Match": client.headers["ETag"]}
+    )
+    assert changed.status_code == 200, changed.text
+    time.sleep(2.5)  # the grant is kept for at most two seconds
+    assert _ask(trusting, token).status_code == 401

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.fuzz
 
 TESTS = Path(__file__).resolve().parent
 SEED = "20261201"
+TEAM_AREA = "BU05991601"  # a neighbourhood of the peers' team (the demo's Charlois, first by name)
 PEERS = {"housing": "housing_corporation", "debt": "debt_assistance"}
 
 
@@ -87,7 +88,7 @@ def _give_each_peer_records_of_its_own(url: str, auth: Path, team_id: uuid.UUID)
                 signal = http.post(
                     "/v1/signals",
                     json={
-                        "household": {"address": new_address(), "members": [new_member()]},
+                        "household": {"address": new_address(TEAM_AREA), "members": [new_member()]},
                         "teamId": str(team_id),
                         "source": "housing_corporation",
                         "lifeDomains": ["finances"],
@@ -147,6 +148,7 @@ def test_schemathesis_finds_no_failure(backend: str, tmp_path: Path) -> None:
             environment = os.environ | {
                 "SCHEMATHESIS_HOOKS": str(TESTS / "schemathesis_hooks.py"),
                 "WR_FUZZ_AUTH_FILE": str(auth),
+                "WR_FUZZ_BUURT": TEAM_AREA,
             }
             result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900, check=False)
         report.write_text(result.stdout + result.stderr, encoding="utf-8")

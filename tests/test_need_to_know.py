@@ -1,6 +1,11 @@
-"""Need to know, route by route: whoever may not see a resource gets 404, and nothing changes.
+"""Need to know, route by route, reads and writes, for every identity: whoever may not see a resource gets
+404, whoever sees it but may not do this gets 403, and nothing changes; those who need to know get through.
 
-The route table is walked, so a new route that takes an id fails this test until it is added here.
+The identities: the involved organisations (GGZ leads the story's case), the coordinator of the case's
+team, the organisation that reported the signal (the housing corporation: it sees its signal, not the
+household's file), an organisation of the team that is not involved, the coordinator of another team, an
+organisation in no team, and the municipality (figures only). The route table is walked, so a new route
+that takes an id fails this test until it is added here.
 """
 
 from collections.abc import Callable
@@ -32,7 +37,7 @@ RECORD_ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/v1/cases/{caseId}/involvements"): lambda s, x: (f"/v1/cases/{s.case['id']}/involvements", {}),
     ("POST", "/v1/cases/{caseId}/involvements"): lambda s, x: (
         f"/v1/cases/{s.case['id']}/involvements",
-        {"json": {"organisationId": x["debt"], "role": "consulted", "basis": "consent", "basisReference": "x"}},
+        {"json": {"organisationId": x["debt"], "role": "consulted", "basis": "statutory_task", "basisReference": "x"}},
     ),
     ("PATCH", "/v1/cases/{caseId}/involvements/{involvementId}"): lambda s, x: (
         f"/v1/cases/{s.case['id']}/involvements/{x['involvement']}",
@@ -58,6 +63,8 @@ RECORD_ROUTES: dict[tuple[str, str], Call] = {
         {"json": new_member(givenNames="Indringer")},
     ),
 }
+# The story's household as the reporter sees it: not at all (registering shows nothing of the file).
+HOUSEHOLD_ROUTES = {route for route in RECORD_ROUTES if route[1].startswith("/v1/households")}
 RECORD_ROUTES |= {
     ("GET", "/v1/signals/{signalId}/triage-actions"): lambda s, x: (
         f"/v1/signals/{x['open_signal']}/triage-actions",
@@ -95,7 +102,7 @@ RECORD_ROUTES |= {
     ("GET", "/v1/cases/{caseId}/journal"): lambda s, x: (f"/v1/cases/{s.case['id']}/journal", {}),
     ("POST", "/v1/cases/{caseId}/referrals"): lambda s, x: (
         f"/v1/cases/{s.case['id']}/referrals",
-        {"json": {"organisationId": x["debt"], "reason": "Schulden", "basis": "consent", "basisReference": "x"}},
+        {"json": {"organisationId": x["debt"], "reason": "Schulden", "basis": "statutory_task", "basisReference": "x"}},
     ),
     ("GET", "/v1/cases/{caseId}/referrals"): lambda s, x: (f"/v1/cases/{s.case['id']}/referrals", {}),
     ("GET", "/v1/referrals/{referralId}"): lambda s, x: (f"/v1/referrals/{x['referral']}", {}),
@@ -139,7 +146,14 @@ DIRECTORY_ROUTES = {
     ("GET", "/v1/professionals/{professionalId}"),
     ("GET", "/v1/services/{serviceId}"),
     ("PUT", "/v1/services/{serviceId}"),
-    ("GET", "/v1/teams/{teamId}/triage-queue"),
+}
+# The team's queue is the coordinator's; tests/test_doors.py checks that everyone else is refused.
+COORDINATOR_ROUTES = {("GET", "/v1/teams/{teamId}/triage-queue")}
+# Client credentials are the administrator's; tests/test_doors.py checks that record clients are refused.
+ADMIN_ROUTES = {
+    ("GET", "/v1/clients/{clientId}"),
+    ("PATCH", "/v1/clients/{clientId}"),
+    ("POST", "/v1/clients/{clientId}/secret-rotations"),
 }
 # Webhook subscriptions belong to the organisation that made them; tests/test_webhooks.py checks that
 # every other organisation gets 404 on each of these.
@@ -172,7 +186,9 @@ def _routes_with_ids() -> set[tuple[str, str]]:
 
 
 def test_every_route_with_an_id_has_a_need_to_know_test() -> None:
-    covered = set(RECORD_ROUTES) | DIRECTORY_ROUTES | OWNED_ROUTES | PRIVILEGED_ROUTES
+    covered = (
+        set(RECORD_ROUTES) | DIRECTORY_ROUTES | OWNED_ROUTES | PRIVILEGED_ROUTES | COORDINATOR_ROUTES | ADMIN_ROUTES
+    )
     assert _routes_with_ids() == covered
 
 
@@ -191,7 +207,7 @@ def context(world: World, story: Story) -> dict[str, Any]:
         json={
             "organisationId": str(world.orgs["debt"]),
             "reason": "Schulden",
-            "basis": "consent",
+            "basis": "statutory_task",
             "basisReference": "x",
         },
     ).json()
@@ -230,9 +246,9 @@ def test_outsiders_get_404_and_change_nothing(
 ) -> None:
     before = _snapshot(world, story)
     path, options = RECORD_ROUTES[route](story, context)
-    outsiders: list[Caller] = [world.outsider, world.other_coordinator]
-    if not route[1].startswith(("/v1/signals", "/v1/households")):
-        outsiders.append(world.housing)  # it signalled the household but is not involved in the case
+    outsiders: list[Caller] = [world.outsider, world.other_coordinator, world.stranger]
+    if not route[1].startswith("/v1/signals"):
+        outsiders.append(world.housing)  # it signalled the household: it sees its signal, not the file
     for caller in outsiders:
         response = caller.request(route[0], path, **options)
         assert response.status_code == 404, (caller.client_id, response.text)

@@ -79,13 +79,18 @@ def test_the_first_lead_is_agreed_then_the_lead_hands_over(rolled_back: RolledBa
     async def work(session: Any) -> None:
         world = await factories.team(session)
         case, tag = await factories.case(session, world, lead=None)
-        # Any involved organisation may take the first lead; an organisation not involved may not see the case.
+        # The team's coordinator assigns the first lead; an involved organisation may not take it, and an
+        # organisation not involved does not even see the case.
         with pytest.raises(NotFound):
             await cases.assign_lead(
                 session, world.debt, case.id, LeadAssign(professional_id=world.professionals["debt"]), tag
             )
+        with pytest.raises(Forbidden):
+            await cases.assign_lead(
+                session, world.ggz, case.id, LeadAssign(professional_id=world.professionals["ggz"]), tag
+            )
         _, version = await cases.assign_lead(
-            session, world.ggz, case.id, LeadAssign(professional_id=world.professionals["ggz"]), tag
+            session, world.coordinator, case.id, LeadAssign(professional_id=world.professionals["ggz"]), tag
         )
         assert "nl.wijkregistratie.lead-professional.changed" in _events(session)
         # The lead organisation hands over to the debt counsellor, whose organisation joins as lead.

@@ -46,22 +46,17 @@ def _invalid(response: Any) -> list[str]:
 
 def test_a_new_household_is_registered_with_the_signal(world: World) -> None:
     signal = register_signal(world.housing, world)
-    assert signal["householdCreated"] is True
+    assert "householdCreated" not in signal  # the answer never says whether the household was known
     assert signal["status"] == "open"
     assert signal["reportingOrganisationId"] == str(world.orgs["housing"])
-    assert signal["alreadyKnown"] == {
-        "known": False,
-        "caseStatus": None,
-        "involvedOrganisations": [],
-        "leadProfessional": None,
-    }
+    assert signal["alreadyKnown"] == {"known": False, "involvedOrganisations": [], "leadProfessional": None}
+    assert world.coordinator.get(f"/v1/households/{signal['householdId']}").json()["members"][0]["surname"] == "Jansen"
 
 
 def test_the_same_address_finds_the_same_household(world: World) -> None:
     address = new_address()
     first = register_signal(world.housing, world, household={"address": address, "members": [new_member()]})
     again = register_signal(world.housing, world, household={"address": address | {"postcode": address["postcode"]}})
-    assert again["householdCreated"] is False
     assert again["householdId"] == first["householdId"]
 
 
@@ -70,33 +65,43 @@ def test_a_bsn_finds_the_household_for_another_organisation(world: World) -> Non
     first = register_signal(
         world.housing, world, household={"address": new_address(), "members": [new_member(bsn=bsn)]}
     )
-    by_bsn = register_signal(world.ggz, world, household={"bsn": bsn}, source="team_organisation")
+    # A BSN comes with an address and the person, so the answer is the same whether the BSN is known or not.
+    household = {"bsn": bsn, "address": new_address(), "members": [new_member(bsn=bsn)]}
+    by_bsn = register_signal(world.ggz, world, household=household, source="team_organisation")
     assert by_bsn["householdId"] == first["householdId"]
-    assert by_bsn["householdCreated"] is False
 
 
 def test_the_already_known_answer_names_who_to_call_and_never_why(world: World, story: Story) -> None:
     reference = story.address_reference()
     signal = register_signal(world.debt, world, household={"address": reference}, source="team_organisation")
     known = signal["alreadyKnown"]
-    assert known["known"] is True and known["caseStatus"] == "active"
+    assert known["known"] is True
     assert known["leadProfessional"]["name"] == "Professional ggz"
     assert known["leadProfessional"]["phone"] == "06-12345678"
     organisations = {o["organisationId"]: o for o in known["involvedOrganisations"]}
-    assert organisations[str(world.orgs["ggz"])]["role"] == "lead"
+    assert set(organisations) == {str(world.orgs["ggz"]), str(world.orgs["social"])}
     assert organisations[str(world.orgs["social"])]["contactPhone"] == "010-1234567"
-    # Contact, never content: no description, plan, journal or case id crosses over.
-    assert set(known) == {"known", "caseStatus", "involvedOrganisations", "leadProfessional"}
+    # Contact, never content: no description, plan, journal, role, status or case id crosses over.
+    assert set(known) == {"known", "involvedOrganisations", "leadProfessional"}
+    assert all(
+        set(o) <= {"organisationId", "name", "contactName", "contactPhone", "contactEmail"}
+        for o in organisations.values()
+    )
     assert story.case["id"] not in str(known)
     # ... and the signaller still cannot read the case itself.
     assert world.debt.get(f"/v1/cases/{story.case['id']}").status_code == 404
 
 
 def test_the_team_follows_from_the_neighbourhood(world: World) -> None:
-    body = _body(household={"address": new_address("BU05990201"), "members": [new_member()]})
+    body = _body(household={"address": new_address("BU05990101"), "members": [new_member()]})
     response = _post(world, body)
     assert response.status_code == 201, response.text
-    assert response.json()["teamId"] == world.other_team["id"]
+    assert response.json()["teamId"] == world.team["id"]
+    # West's coordinator registers for its own neighbourhood; the housing corporation takes no part in West.
+    west = _body(household={"address": new_address("BU05990201"), "members": [new_member()]})
+    assert world.other_coordinator.post("/v1/signals", json=west).json()["teamId"] == world.other_team["id"]
+    assert _invalid(_post(world, west)) == ["teamId"]
+    assert _invalid(_post(world, west | {"teamId": world.team["id"]})) == ["teamId"]  # not the team's area
 
 
 def test_a_neighbourhood_no_team_serves_needs_a_team(world: World) -> None:
@@ -184,15 +189,18 @@ def test_an_oversized_body_is_refused_and_changes_nothing(world: World) -> None:
 
 def test_a_person_is_in_one_household_only(world: World) -> None:
     bsn = fresh_bsn()
-    register_signal(world.housing, world, household={"address": new_address(), "members": [new_member(bsn=bsn)]})
+    first = register_signal(
+        world.housing, world, household={"address": new_address(), "members": [new_member(bsn=bsn)]}
+    )
     elsewhere = new_address()
     response = _post(
         world, _body(teamId=world.team["id"], household={"address": elsewhere, "members": [new_member(bsn=bsn)]})
     )
-    # Registering the person again at another address would make two of them: refused, and nothing kept.
-    assert response.status_code == 409
+    # The person is known: the signal goes to their household, and no second household is made of them.
+    assert response.status_code == 201
+    assert response.json()["householdId"] == first["householdId"]
     search = {k: elsewhere[k] for k in ("postcode", "houseNumber", "houseNumberAddition")}
-    assert world.housing.post("/v1/households/search", json=search).json() == []
+    assert world.coordinator.post("/v1/households/search", json=search).json() == []
 
 
 def test_signals_are_seen_by_their_reporter_and_the_team_coordinator_only(world: World) -> None:
@@ -211,6 +219,18 @@ def test_the_bsn_is_masked_without_the_bsn_scope(world: World) -> None:
         world.housing, world, household={"address": new_address(), "members": [new_member(bsn=bsn)]}
     )
     path = f"/v1/households/{signal['householdId']}"
+    assert world.housing.get(path).status_code == 404  # registering shows nothing of the household
+    case = open_case(world.coordinator, signal).json()
+    joined = world.coordinator.post(
+        f"/v1/cases/{case['id']}/involvements",
+        json={
+            "organisationId": str(world.orgs["housing"]),
+            "role": "consulted",
+            "basis": "statutory_task",
+            "basisReference": "x",
+        },
+    )
+    assert joined.status_code == 201, joined.text
     assert world.housing.get(path).json()["members"][0]["bsn"] == "******" + bsn[-3:]
     assert world.coordinator.get(path).json()["members"][0]["bsn"] == bsn
 
@@ -220,10 +240,11 @@ def test_households_are_found_by_bsn_in_the_body(world: World) -> None:
     signal = register_signal(
         world.housing, world, household={"address": new_address(), "members": [new_member(bsn=bsn)]}
     )
-    found = world.housing.post("/v1/households/search", json={"bsn": bsn})
+    found = world.coordinator.post("/v1/households/search", json={"bsn": bsn})
     assert [h["id"] for h in found.json()] == [signal["householdId"]]
-    # Someone with no part in the household finds nothing.
+    # Someone with no part in the household finds nothing, nor does the one that only reported it.
     assert world.outsider.post("/v1/households/search", json={"bsn": bsn}).json() == []
+    assert world.housing.post("/v1/households/search", json={"bsn": bsn}).json() == []
 
 
 def test_members_can_be_added_with_the_fallback_set(world: World, story: Story) -> None:

@@ -140,8 +140,8 @@ def test_referral_steps_follow_each_other(world: World, story: Story) -> None:
         json={
             "organisationId": str(world.orgs["debt"]),
             "reason": "Schulden",
-            "basis": "consent",
-            "basisReference": "x",
+            "basis": "statutory_task",
+            "basisReference": "Wet gemeentelijke schuldhulpverlening",
         },
     ).json()
     path = f"/v1/referrals/{referral['id']}/status"
@@ -163,7 +163,7 @@ def test_referral_steps_follow_each_other(world: World, story: Story) -> None:
 
 def test_consent_belongs_to_the_household_and_can_be_withdrawn(world: World, story: Story) -> None:
     other = register_signal(world.ggz, world)
-    stranger = world.ggz.get(f"/v1/households/{other['householdId']}").json()["members"][0]["id"]
+    stranger = world.coordinator.get(f"/v1/households/{other['householdId']}").json()["members"][0]["id"]
     path = f"/v1/households/{story.signal['householdId']}/consents"
     body = {"memberId": stranger, "organisationId": str(world.orgs["debt"]), "purpose": "Schuldhulp", "givenOn": TODAY}
     refused = world.ggz.post(path, json=body)
@@ -183,11 +183,20 @@ def test_consent_belongs_to_the_household_and_can_be_withdrawn(world: World, sto
         },
     )
     assert involvement.status_code == 201 and involvement.json()["consentActive"] is True
+    assert world.debt.get(f"/v1/cases/{story.case['id']}/journal").status_code == 200
     withdrawn = world.ggz.post(f"{path}/{consent['id']}/withdraw", json={"withdrawnOn": TODAY})
     assert withdrawn.status_code == 200 and withdrawn.json()["active"] is False
     involvements = world.ggz.get(f"/v1/cases/{story.case['id']}/involvements").json()
     debt = next(i for i in involvements if i["organisationId"] == str(world.orgs["debt"]))
     assert debt["consentId"] == consent["id"] and debt["consentActive"] is False
+    # What rested on the consent ended with it, and the sight it gave: at once, with an event.
+    assert debt["until"] == (date.today() - timedelta(days=1)).isoformat()
+    assert world.debt.get(f"/v1/cases/{story.case['id']}/journal").status_code == 404
+    feed = world.ggz.get("/v1/events", params={"after": "0", "limit": 500}).json()["items"]
+    ended = [
+        e for e in feed if e["type"].endswith("involvement.changed") and e["data"].get("consentId") == consent["id"]
+    ]
+    assert ended and ended[-1]["data"]["reason"] == "consent_ended"
     assert world.ggz.post(f"{path}/{consent['id']}/withdraw", json={"withdrawnOn": TODAY}).status_code == 409
 
 

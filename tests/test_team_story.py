@@ -169,8 +169,8 @@ def test_a_household_from_signal_to_closure(world: World) -> None:
         json={
             "organisationId": str(world.orgs["debt"]),
             "reason": "Schulden; betalingsregeling nodig.",
-            "basis": "consent",
-            "basisReference": "toestemming huisbezoek",
+            "basis": "statutory_task",
+            "basisReference": "Wet gemeentelijke schuldhulpverlening",
         },
     ).json()
     assert referral["status"] == "requested"

@@ -1,5 +1,8 @@
 """Rules that need no server: identifiers, secrets, settings."""
 
+import base64
+import secrets
+
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
@@ -81,16 +84,37 @@ def test_production_refuses_development_secrets() -> None:
     with pytest.raises(ValueError, match="WR_TOKEN_SIGNING_KEY"):
         Settings(environment="production")
     strong = {
-        "token_signing_key": "x" * 40,
-        "bsn_hash_key": "y" * 40,
+        "token_signing_key": secrets.token_urlsafe(40),
+        "bsn_hash_key": secrets.token_urlsafe(40),
         "bsn_encryption_keys": Fernet.generate_key().decode(),
         "webhook_secret_keys": Fernet.generate_key().decode(),
     }
     assert Settings(environment="production", **strong).environment == "production"
     with pytest.raises(ValueError, match="WR_WEBHOOK_SECRET_KEYS"):
         Settings(environment="production", **(strong | {"webhook_secret_keys": DEV_WEBHOOK_SECRET_KEY}))
-    with pytest.raises(ValueError, match="at least 32"):
-        Settings(environment="production", **(strong | {"token_signing_key": "short"}))
+
+
+@pytest.mark.parametrize(
+    ("name", "weak"),
+    [
+        ("token_signing_key", "short"),
+        ("token_signing_key", "x" * 40),  # long, but one character over and over
+        ("bsn_hash_key", "k"),
+        ("bsn_hash_key", "abcd" * 10),
+        ("bsn_encryption_keys", "not-a-fernet-key"),
+        ("bsn_encryption_keys", base64.urlsafe_b64encode(b"a" * 32).decode()),  # a Fernet key typed by hand
+        ("webhook_secret_keys", base64.urlsafe_b64encode(bytes(range(32))).decode() + ",tooshort"),
+    ],
+)
+def test_production_refuses_weak_keys_of_every_kind(name: str, weak: str) -> None:
+    strong = {
+        "token_signing_key": secrets.token_urlsafe(40),
+        "bsn_hash_key": secrets.token_urlsafe(40),
+        "bsn_encryption_keys": Fernet.generate_key().decode(),
+        "webhook_secret_keys": Fernet.generate_key().decode(),
+    }
+    with pytest.raises(ValueError, match="weak keys"):
+        Settings(environment="production", **(strong | {name: weak}))
 
 
 def test_invalid_params_name_fields_without_their_values() -> None:

@@ -26,6 +26,7 @@ def test_every_part_registers_its_jobs(world: World) -> None:
 
     assert set(asyncio.run(names())) == {
         "access-log.purge",
+        "consents.expiry",
         "figures.rebuild",
         "privacy.retention",
         "webhooks.delivery",

@@ -24,7 +24,7 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=False,  # the application believes forwarded headers from WR_TRUSTED_PROXIES only
         server_header=False,
         access_log=False,  # ours names route templates only; uvicorn's would log paths and queries
         log_level="info",
@@ -77,6 +77,48 @@ def _create_client(args: argparse.Namespace) -> None:
 
     client, secret = _run(create)
     print(f"client_id={client.client_id}\nclient_secret={secret}\n(the secret is shown once; only its hash is kept)")
+
+
+def _set_client_active(args: argparse.Namespace) -> None:
+    from wijkregistratie.auth.schemas import ClientUpdate
+    from wijkregistratie.auth.service import get_client, update_client
+    from wijkregistratie.core.etag import etag
+
+    async def change(session: Any) -> Any:
+        current = await get_client(session, args.client_id)
+        return await update_client(session, args.client_id, ClientUpdate(active=args.active), etag(current.version))
+
+    client = _run(change)
+    state = "enabled" if client.active else "disabled: it gets no token, and its tokens are refused within seconds"
+    print(f"{client.client_id} {state}")
+
+
+def _rotate_client_secret(args: argparse.Namespace) -> None:
+    from wijkregistratie.auth.service import get_client, rotate_secret
+    from wijkregistratie.core.etag import etag
+
+    async def rotate(session: Any) -> Any:
+        current = await get_client(session, args.client_id)
+        return await rotate_secret(session, args.client_id, args.previous_valid_seconds, etag(current.version))
+
+    client = _run(rotate)
+    print(f"client_id={client.client_id}\nclient_secret={client.client_secret}")
+    print(f"(shown once; the previous secret works until {client.previous_secret_valid_until:%Y-%m-%d %H:%M} UTC)")
+
+
+def _list_clients(_args: argparse.Namespace) -> None:
+    from wijkregistratie.auth.service import list_clients
+
+    async def everyone(session: Any) -> list[Any]:
+        clients, cursor = await list_clients(session, None, None, 100)
+        while cursor:
+            more, cursor = await list_clients(session, None, cursor, 100)
+            clients += more
+        return clients
+
+    for client in _run(everyone):
+        state = "active" if client.active else "disabled"
+        print(f"{client.client_id}  {state:<8}  {client.organisation_id}  {' '.join(client.scopes)}  {client.name}")
 
 
 def _rotate_bsn_keys(_args: argparse.Namespace) -> None:
@@ -177,6 +219,25 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--scopes", default="record:read record:write", help="space-separated scopes")
     client.add_argument("--coordinates", nargs="*", metavar="TEAM_ID", help="teams this client coordinates")
     client.set_defaults(handler=_create_client)
+
+    for name, active, text in (
+        ("disable-client", False, "disable a client: no token, its tokens refused within seconds"),
+        ("enable-client", True, "enable a disabled client again"),
+    ):
+        toggle = commands.add_parser(name, help=text)
+        toggle.add_argument("--client-id", required=True)
+        toggle.set_defaults(handler=_set_client_active, active=active)
+
+    rotate = commands.add_parser("rotate-client-secret", help="give a client a new secret (shown once)")
+    rotate.add_argument("--client-id", required=True)
+    rotate.add_argument(
+        "--previous-valid-seconds", type=int, default=86400, help="how long the old secret keeps working"
+    )
+    rotate.set_defaults(handler=_rotate_client_secret)
+
+    commands.add_parser("list-clients", help="list client credentials, without secrets").set_defaults(
+        handler=_list_clients
+    )
 
     commands.add_parser("rotate-bsn-keys", help="re-encrypt and re-hash every BSN with the current keys").set_defaults(
         handler=_rotate_bsn_keys

@@ -3,27 +3,33 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from wijkregistratie import API_VERSION
+from wijkregistratie.access.visibility import may_see
 from wijkregistratie.assessments.api import router as assessments_router
 from wijkregistratie.attachments.api import router as attachments_router
 from wijkregistratie.audit.api import router as audit_router
+from wijkregistratie.auth.api import clients_router
 from wijkregistratie.auth.api import router as auth_router
+from wijkregistratie.auth.service import grant_of
 from wijkregistratie.cases.api import router as cases_router
 from wijkregistratie.consents.api import router as consents_router
+from wijkregistratie.core.clients import ClientRegistry
 from wijkregistratie.core.database import create_engine, create_sessionmaker
 from wijkregistratie.core.discovery import import_all_models
 from wijkregistratie.core.docs import router as docs_router
 from wijkregistratie.core.errors import install_error_handlers
-from wijkregistratie.core.external_tokens import JwksCache
 from wijkregistratie.core.health import router as health_router
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.middleware import HardeningMiddleware, MetricsMiddleware
 from wijkregistratie.core.openapi import install_openapi
-from wijkregistratie.core.rate_limit import RateLimiter
+from wijkregistratie.core.rate_limit import RateLimiter, RouteLimiters, TokenLimiters
+from wijkregistratie.core.security import Authenticator
 from wijkregistratie.core.settings import Settings, get_settings
 from wijkregistratie.events.api import router as events_router
 from wijkregistratie.figures.api import router as figures_router
@@ -57,6 +63,7 @@ registering the household again in its own system and reporting back by mail.
 
 TAGS = [
     {"name": "Authentication", "description": "Access tokens for partner systems."},
+    {"name": "Clients", "description": "Partner systems' credentials: issued, rotated, disabled by an administrator."},
     {"name": "Signals", "description": "Concerns about a household, and whether it is already known."},
     {
         "name": "Cases",
@@ -102,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings.database_url)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        grants = ClientRegistry(partial(grant_of, app.state.sessionmaker))
+        app.state.authenticator = Authenticator(settings, grants)
         try:
             yield
         finally:
@@ -120,13 +129,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if settings.public_docs else None,
     )
     app.state.settings = settings
-    app.state.jwks = JwksCache(settings) if settings.external_jwks_url else None
     app.state.vault = BsnVault(settings)
+    app.state.sight = may_see
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.token_rate_limiter = RateLimiter(settings.token_rate_limit_per_minute)
+    app.state.route_limiters = RouteLimiters()
+    app.state.token_limiters = TokenLimiters(
+        per_client=RateLimiter(settings.token_rate_limit_per_minute),
+        per_address=RateLimiter(settings.token_rate_limit_per_address_per_minute),
+        overall=RateLimiter(settings.token_rate_limit_overall_per_minute),
+    )
 
     for router in (
         auth_router,
+        clients_router,
         signals_router,
         cases_router,
         plans_router,
@@ -165,6 +180,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(HardeningMiddleware)
     app.add_middleware(MetricsMiddleware)
+    # Outermost: the caller's address is the peer's, unless the peer is a proxy we were told to believe.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies or [])
     _configure_logging()
     return app
 

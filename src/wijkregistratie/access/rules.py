@@ -15,11 +15,13 @@ from wijkregistratie.cases.models import Case, Involvement
 from wijkregistratie.cases.queries import current_lead
 from wijkregistratie.core.codes import ReferralStatus
 from wijkregistratie.core.errors import Forbidden, InvalidInput
+from wijkregistratie.core.identifiers import area_codes_cover
 from wijkregistratie.core.security import Principal
 from wijkregistratie.matches.models import Match
 from wijkregistratie.professionals.models import Professional
 from wijkregistratie.referrals.models import Referral
 from wijkregistratie.signals.models import Signal, SignalAssignment
+from wijkregistratie.teams.models import Team, TeamOrganisation
 
 
 class CaseAction(StrEnum):
@@ -38,18 +40,43 @@ def require_coordinator(principal: Principal, team_id: uuid.UUID, what: str = "d
 
 
 async def require_case_permission(session: AsyncSession, principal: Principal, case: Case, action: CaseAction) -> None:
-    """Beyond seeing a case: who may steer it. The coordinator of its team always may; every involved
-    organisation contributes to the record; the first lead is agreed by those involved, after which the
+    """Beyond seeing a case: who may steer it. The coordinator of its team always may, and alone assigns the
+    first lead (the team decides who leads); every involved organisation contributes to the record; the
     lead organisation hands over and closes."""
     if is_coordinator(principal, case.team_id) or action is CaseAction.change_record:
         return
     lead = await current_lead(session, case.id)
     lead_organisation = lead.organisation_id if lead else None
-    if action is CaseAction.assign_lead and lead_organisation in (None, principal.organisation_id):
+    if lead_organisation is None and action is CaseAction.assign_lead:
+        raise Forbidden("The team's coordinator assigns the first lead professional of a case.")
+    if action is CaseAction.assign_lead and lead_organisation == principal.organisation_id:
         return
     if action is CaseAction.close and lead_organisation == principal.organisation_id:
         return
     raise Forbidden(f"Only the team's coordinator or the lead organisation may {action.value} this case.")
+
+
+async def may_register_in(session: AsyncSession, principal: Principal, team: Team, buurt_code: str | None) -> bool:
+    """A signal goes to a team the caller coordinates, or to a team its organisation takes part in whose
+    area holds the household's neighbourhood. An organisation in no team registers nothing."""
+    if is_coordinator(principal, team.id):
+        return True
+    if buurt_code is None or not area_codes_cover(team.area_codes, buurt_code):
+        return False
+    return await session.get(TeamOrganisation, (team.id, principal.organisation_id)) is not None
+
+
+async def require_involvement_adder(
+    session: AsyncSession, principal: Principal, case: Case, organisation_id: uuid.UUID
+) -> None:
+    """The team's coordinator may involve any organisation; an organisation involved in the case may bring
+    in another organisation of the team. Organisations outside the team come in through a referral they
+    accept, on a basis of their own."""
+    if is_coordinator(principal, case.team_id):
+        return
+    member = await session.get(TeamOrganisation, (case.team_id, organisation_id))
+    if member is None:
+        raise Forbidden("Only the team's coordinator involves an organisation from outside the team; refer to it.")
 
 
 def require_involvement_change(principal: Principal, case: Case, involvement: Involvement) -> None:

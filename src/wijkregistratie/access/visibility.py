@@ -13,10 +13,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from wijkregistratie.auth.models import ApiClient
 from wijkregistratie.cases.models import Case
 from wijkregistratie.cases.queries import involved_organisations, is_involved
-from wijkregistratie.core.codes import JournalVisibility
-from wijkregistratie.core.errors import NotFound
+from wijkregistratie.core.access_log import note_subjects
+from wijkregistratie.core.codes import CaseStatus, JournalVisibility, SignalStatus
+from wijkregistratie.core.errors import Forbidden, NotFound
+from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.models import Event, EventRecipient
 from wijkregistratie.households.models import Household
@@ -28,6 +31,7 @@ from wijkregistratie.signals.models import Signal, SignalAssignment
 from wijkregistratie.webhooks.models import Subscription
 
 T = TypeVar("T")
+UNSETTLED = (SignalStatus.open, SignalStatus.in_triage)
 
 
 def _coordinates(principal: Principal, team_column: object) -> list[ColumnElement[bool]]:
@@ -67,10 +71,42 @@ def signals_visible_to(principal: Principal) -> ColumnElement[bool]:
 
 
 def households_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """A household's file (address, contact, members, consents) is seen with one of its cases; by the
+    coordinator of a team it has a signal with; by the organisation a signal of it was forwarded to; and by
+    the organisations whose professionals were sent to make first contact while the signal is in triage.
+    Registering a signal does not show the household: the reporter sees its signal and the answer whether
+    the household is already known, nothing more."""
+    signal_sight = [
+        col(Signal.forwarded_to_organisation_id) == principal.organisation_id,
+        and_(col(Signal.status).in_(UNSETTLED), _assigned_to(principal.organisation_id)),
+        *_coordinates(principal, Signal.team_id),
+    ]
     return or_(
         select(Case.id).where(Case.household_id == Household.id, cases_visible_to(principal)).exists(),
-        select(Signal.id).where(Signal.household_id == Household.id, signals_visible_to(principal)).exists(),
+        select(Signal.id)
+        .where(Signal.household_id == Household.id, col(Signal.erased_at).is_(None), or_(*signal_sight))
+        .exists(),
     )
+
+
+def household_files_writable_by(principal: Principal) -> ColumnElement[bool]:
+    """Who may change a household's file (add a member, record or withdraw a consent): an organisation
+    involved in its open case, or the coordinator of a team it has an open case or a signal in triage with."""
+    open_case = and_(
+        col(Case.household_id) == Household.id, col(Case.status) != CaseStatus.closed, col(Case.erased_at).is_(None)
+    )
+    conditions = [select(Case.id).where(open_case, is_involved(principal.organisation_id)).exists()]
+    if principal.coordinated_team_ids:
+        teams = principal.coordinated_team_ids
+        conditions += [
+            select(Case.id).where(open_case, col(Case.team_id).in_(teams)).exists(),
+            select(Signal.id)
+            .where(
+                Signal.household_id == Household.id, col(Signal.status).in_(UNSETTLED), col(Signal.team_id).in_(teams)
+            )
+            .exists(),
+        ]
+    return or_(*conditions)
 
 
 def referrals_visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -118,29 +154,71 @@ async def _first_visible(session: AsyncSession, statement: SelectOfScalar[T], wh
     return found
 
 
+# The loaders below find one thing by id, as the caller may see it, and note whose file it is for the
+# access log; lists note what they show with `note_subjects` themselves.
+
+
 async def visible_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case:
     statement = select(Case).where(Case.id == case_id, cases_visible_to(principal))
-    return await _first_visible(session, statement, "case")
+    case = await _first_visible(session, statement, "case")
+    note_subjects(session, Subject(case_id=case.id, household_id=case.household_id))
+    return case
 
 
 async def visible_signal(session: AsyncSession, principal: Principal, signal_id: uuid.UUID) -> Signal:
     statement = select(Signal).where(Signal.id == signal_id, signals_visible_to(principal))
-    return await _first_visible(session, statement, "signal")
+    signal = await _first_visible(session, statement, "signal")
+    note_subjects(session, Subject(case_id=signal.case_id, household_id=signal.household_id))
+    return signal
 
 
 async def visible_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
     statement = select(Household).where(Household.id == household_id, households_visible_to(principal))
-    return await _first_visible(session, statement, "household")
+    household = await _first_visible(session, statement, "household")
+    note_subjects(session, Subject(household_id=household.id))
+    return household
+
+
+async def writable_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
+    """A household whose file the caller may change; one it may only see answers 403, others 404."""
+    household = await visible_household(session, principal, household_id)
+    statement = select(Household.id).where(Household.id == household.id, household_files_writable_by(principal))
+    if (await session.exec(statement)).first() is None:
+        raise Forbidden(
+            "Only an organisation involved in the household's open case, or the team's coordinator, changes its file."
+        )
+    return household
+
+
+async def household_for_new_case(
+    session: AsyncSession, principal: Principal, household_id: uuid.UUID, signals: list[Signal]
+) -> Household:
+    """The household a case is opened for: one the caller sees, or one its own signals (still in triage)
+    concern — the organisation takes its signal up itself, on the lawful basis it states, and becomes
+    involved. A signal of another does not open a household's file."""
+    try:
+        return await visible_household(session, principal, household_id)
+    except NotFound:
+        household = await session.get(Household, household_id)
+        own = [s for s in signals if s.reporting_organisation_id == principal.organisation_id]
+        if household is None or household.erased_at is not None or not signals or len(own) != len(signals):
+            raise
+        note_subjects(session, Subject(household_id=household.id))
+        return household
 
 
 async def visible_referral(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> Referral:
     statement = select(Referral).where(Referral.id == referral_id, referrals_visible_to(principal))
-    return await _first_visible(session, statement, "referral")
+    referral = await _first_visible(session, statement, "referral")
+    note_subjects(session, Subject(case_id=referral.case_id))
+    return referral
 
 
 async def visible_match(session: AsyncSession, principal: Principal, match_id: uuid.UUID) -> Match:
     statement = select(Match).where(Match.id == match_id, matches_visible_to(principal))
-    return await _first_visible(session, statement, "match")
+    match = await _first_visible(session, statement, "match")
+    note_subjects(session, Subject(case_id=match.case_id, household_id=match.household_id))
+    return match
 
 
 def subscriptions_visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -151,6 +229,36 @@ def subscriptions_visible_to(principal: Principal) -> ColumnElement[bool]:
 async def visible_subscription(session: AsyncSession, principal: Principal, subscription_id: uuid.UUID) -> Subscription:
     statement = select(Subscription).where(Subscription.id == subscription_id, subscriptions_visible_to(principal))
     return await _first_visible(session, statement, "webhook subscription")
+
+
+async def subscription_principal(session: AsyncSession, subscription: Subscription) -> Principal | None:
+    """Whom a webhook subscription reaches for: its owner as it stands now, so a coordinator that no longer
+    coordinates a team gets that team's events no more, and a disabled owner gets none (None)."""
+    if subscription.client_id is None:  # made before subscriptions had owners: its organisation, no teams
+        return Principal(client_id="webhooks", organisation_id=subscription.organisation_id, scopes=frozenset())
+    statement = select(ApiClient).where(ApiClient.client_id == subscription.client_id)
+    owner = (await session.exec(statement)).first()
+    if owner is None or not owner.active or owner.organisation_id != subscription.organisation_id:
+        return None
+    return Principal(
+        client_id=owner.client_id,
+        organisation_id=owner.organisation_id,
+        scopes=frozenset(owner.scopes.split()),
+        coordinated_team_ids=frozenset(uuid.UUID(t) for t in owner.coordinated_team_ids),
+    )
+
+
+async def may_see(session: AsyncSession, principal: Principal, subject: Subject) -> bool:
+    """Whether the caller may still see what an answer about a subject showed: the case it names, or else
+    the household's file or a signal of the household the caller registered."""
+    if subject.case_id is not None:
+        statement = select(Case.id).where(Case.id == subject.case_id, cases_visible_to(principal))
+        return (await session.exec(statement)).first() is not None
+    own_signal = select(Signal.id).where(Signal.household_id == Household.id, signals_visible_to(principal)).exists()
+    statement = select(Household.id).where(
+        Household.id == subject.household_id, or_(households_visible_to(principal), own_signal)
+    )
+    return (await session.exec(statement)).first() is not None
 
 
 # --- who is told of a change: the same rules, from the other side -----------------------------------

@@ -22,10 +22,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.access.visibility import events_visible_to
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.models import AdapterCheckpoint
+from wijkregistratie.core.access_log import distinct_subjects, record_access, watch_subjects
 from wijkregistratie.core.errors import Problem
+from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.models import Event
-from wijkregistratie.events.service import OUTBOX, to_cloud_event
+from wijkregistratie.events.service import OUTBOX, event_subject, to_cloud_event
 
 log = logging.getLogger("wijkregistratie.adapters")
 PUSH_BATCH = 100
@@ -89,10 +91,23 @@ async def pull(sessions: Any, adapter: Adapter) -> RoundResult:
             if checkpoint.pulled_up_to != since:
                 return result  # another worker moved on meanwhile; it continues from there
             announced = len(session.info.get(OUTBOX, []))
+            touched = watch_subjects(session)
             try:
                 async with session.begin_nested():
                     await adapter.apply(session, principal, change)
                 result.pulled += 1
+                for subject in distinct_subjects(touched):  # written as the organisation it acts for
+                    record_access(
+                        session,
+                        principal,
+                        action="change",
+                        route=f"adapter:{adapter.partner.name}",
+                        resource_type="partner-change",
+                        resource_id=change.marker[:60],
+                        subject=subject,
+                        status=200,
+                        purpose=Purpose.synchronisation,
+                    )
             except (Problem, ValueError, TypeError, KeyError) as refusal:
                 # The record itself is wrong (missing or malformed fields): logged without its content, and
                 # passed over rather than tried forever; its events went with its rolled-back changes.
@@ -125,15 +140,27 @@ async def push(sessions: Any, adapter: Adapter) -> RoundResult:
             # What the partner did itself (through this adapter or its own API client) it already knows.
             own = event.organisation_id == adapter.partner.organisation_id
             cloud_event = to_cloud_event(event).model_dump(mode="json", by_alias=True, exclude_none=True)
-            documents.append((event.sequence, None if own else await adapter.render(session, cloud_event)))
-    for sequence, document in documents:
+            documents.append((event, None if own else await adapter.render(session, cloud_event)))
+    for event, document in documents:
         if document is not None:
             await adapter.deliver(document)  # raises PartnerUnavailable: the position stays before it
             result.pushed += 1
         async with sessions() as session:
             checkpoint = await _checkpoint(session, adapter.partner)
-            checkpoint.pushed_up_to = max(checkpoint.pushed_up_to, sequence or 0)
+            checkpoint.pushed_up_to = max(checkpoint.pushed_up_to, event.sequence or 0)
             session.add(checkpoint)
+            if document is not None:
+                record_access(
+                    session,
+                    principal,
+                    action="push",
+                    route=f"adapter:{adapter.partner.name}",
+                    resource_type="events",
+                    resource_id=str(event.id),
+                    subject=event_subject(event),
+                    status=200,
+                    purpose=Purpose.synchronisation,
+                )
             await session.commit()
     return result
 

@@ -107,6 +107,8 @@ class RestJsonAdapter:
                     address=Address(
                         postcode=str(_value(household["postcode"], record)),
                         house_number=int(_value(household["houseNumber"], record)),
+                        # The team the signal goes to must serve the neighbourhood: partners say which it is.
+                        buurt_code=_value(household["buurtCode"], record) if "buurtCode" in household else None,
                     ),
                     members=[
                         MemberCreate(

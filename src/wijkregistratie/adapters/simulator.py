@@ -60,6 +60,7 @@ def create_simulator(store: Store | None = None) -> Starlette:
                 "geboortedatum": body.get("geboortedatum"),
                 "postcode": body["postcode"],
                 "huisnummer": body["huisnummer"],
+                "buurtcode": body.get("buurtcode"),
                 "aanmeldreden": body.get("aanmeldreden", "SCHULD"),
                 "toelichting": body.get("toelichting", ""),
                 "wijziging": store.changes,

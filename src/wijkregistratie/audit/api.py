@@ -7,6 +7,8 @@ from wijkregistratie.audit import service
 from wijkregistratie.audit.schemas import AccessLogEntryRead
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX
+from wijkregistratie.core.purpose import Purpose
+from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import requires
 
@@ -20,8 +22,9 @@ Auditor = Annotated[object, requires("audit:read")]
     description="Who looked at or changed a file, when, why (the stated purpose), from where, and with what "
     "outcome — refusals included — newest first. Name one case, one household, or one person (the log of "
     "their household), e.g. to show a household who looked at its file. Reading the log is logged too. "
-    "Needs the `audit:read` scope.",
+    "Needs the `audit:read` scope and the purpose `audit` or `household_request`.",
 )
+@declare(purposes=(Purpose.audit, Purpose.household_request))
 async def read_access_log(
     session: Session,
     _auditor: Auditor,

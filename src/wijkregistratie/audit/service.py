@@ -2,10 +2,12 @@
 
 import uuid
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.audit.schemas import AccessLogEntryRead
+from wijkregistratie.cases.models import Case
 from wijkregistratie.core.errors import InvalidInput
 from wijkregistratie.core.models import AccessLogEntry
 from wijkregistratie.households.models import Member
@@ -32,8 +34,11 @@ async def read_log(
     )
     if case_id is not None:
         statement = statement.where(AccessLogEntry.case_id == case_id)
-    else:
-        statement = statement.where(AccessLogEntry.household_id == household_id)
+    else:  # the household's own entries, and those of its cases that name the case only
+        cases = select(Case.id).where(Case.household_id == household_id)
+        statement = statement.where(
+            or_(col(AccessLogEntry.household_id) == household_id, col(AccessLogEntry.case_id).in_(cases))
+        )
     if before is not None:
         statement = statement.where(col(AccessLogEntry.id) < before)
     rows = (await session.exec(statement.order_by(col(AccessLogEntry.id).desc()).limit(limit))).all()

@@ -1,12 +1,30 @@
+"""Client credentials: issued, rotated, disabled and enabled by an administrator, and what each may do.
+
+The secret is returned once and only its hash is kept. Every change is an event for the client's own
+organisation, and the grant the API checks on every request (`core.clients`) follows it within seconds.
+"""
+
 import secrets
 import uuid
+from collections.abc import Sequence
+from datetime import timedelta
 
+from pydantic.alias_generators import to_camel
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.auth.models import ApiClient
-from wijkregistratie.core.errors import InvalidInput, Unauthorized
+from wijkregistratie.auth.schemas import ClientCreate, ClientRead, ClientUpdate, ClientWithSecret
+from wijkregistratie.core.clients import ClientGrant
+from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.errors import InvalidInput, NotFound, Unauthorized
+from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import SCOPES, Principal, hash_secret, new_client_secret, verify_secret
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import emit
+from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.professionals.models import Professional
 from wijkregistratie.teams.models import Team
 
@@ -14,21 +32,36 @@ from wijkregistratie.teams.models import Team
 _DECOY_HASH = hash_secret(secrets.token_urlsafe(16))
 
 
+async def grant_of(sessions: async_sessionmaker[AsyncSession], client_id: str) -> ClientGrant | None:
+    """What a client may do now; the registry the API consults on every request asks this."""
+    async with sessions() as session:
+        client = (await session.exec(select(ApiClient).where(ApiClient.client_id == client_id))).first()
+    if client is None:
+        return None
+    return ClientGrant(
+        client_id=client.client_id,
+        organisation_id=client.organisation_id,
+        scopes=frozenset(client.scopes.split()),
+        coordinated_team_ids=frozenset(uuid.UUID(t) for t in client.coordinated_team_ids),
+        active=client.active,
+    )
+
+
 async def create_client(
     session: AsyncSession,
     organisation_id: uuid.UUID,
     name: str,
-    scopes: list[str],
-    coordinated_team_ids: list[uuid.UUID] | None = None,
+    scopes: Sequence[str],
+    coordinated_team_ids: Sequence[uuid.UUID] | None = None,
     client_id: str | None = None,
 ) -> tuple[ApiClient, str]:
     """Create credentials; the secret is returned once and only its hash is kept."""
+    if await session.get(Organisation, organisation_id) is None:
+        raise InvalidInput.field("organisationId", "unknown organisation")
     unknown = sorted(set(scopes) - SCOPES.keys())
     if unknown:
         raise InvalidInput.field("scopes", f"unknown scope {unknown[0]}")
-    for team_id in coordinated_team_ids or []:
-        if await session.get(Team, team_id) is None:
-            raise InvalidInput.field("coordinatedTeamIds", f"unknown team {team_id}")
+    teams = await _known_teams(session, coordinated_team_ids or [])
     secret = new_client_secret()
     client = ApiClient(
         client_id=client_id or f"wr-{secrets.token_hex(8)}",
@@ -36,19 +69,112 @@ async def create_client(
         organisation_id=organisation_id,
         secret_hash=hash_secret(secret),
         scopes=" ".join(sorted(set(scopes))),
-        coordinated_team_ids=[str(t) for t in coordinated_team_ids or []],
+        coordinated_team_ids=[str(t) for t in teams],
     )
     session.add(client)
     await session.flush()
+    _announce(session, client, EventType.client_registered)
     return client, secret
+
+
+async def register(session: AsyncSession, data: ClientCreate) -> ClientWithSecret:
+    client, secret = await create_client(
+        session, data.organisation_id, data.name, [s.value for s in data.scopes], data.coordinated_team_ids
+    )
+    return ClientWithSecret.model_validate(read(client).model_dump() | {"client_secret": secret})
+
+
+def read(client: ApiClient) -> ClientRead:
+    shown = client.model_dump(include=set(ClientRead.model_fields))
+    return ClientRead.model_validate(shown | {"scopes": client.scopes.split()})
+
+
+async def _client(session: AsyncSession, client_id: str) -> ApiClient:
+    client = (await session.exec(select(ApiClient).where(ApiClient.client_id == client_id))).first()
+    if client is None:
+        raise NotFound("No client with this id exists.")
+    return client
+
+
+async def get_client(session: AsyncSession, client_id: str) -> ClientRead:
+    return read(await _client(session, client_id))
+
+
+async def list_clients(
+    session: AsyncSession, organisation_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> tuple[list[ClientRead], str | None]:
+    statement = select(ApiClient)
+    if organisation_id:
+        statement = statement.where(ApiClient.organisation_id == organisation_id)
+    rows, next_cursor = await paginate(session, statement, ApiClient.created_at, ApiClient.id, cursor, limit)
+    return [read(c) for c in rows], next_cursor
+
+
+async def update_client(session: AsyncSession, client_id: str, data: ClientUpdate, if_match: str | None) -> ClientRead:
+    """Rename a client, change its scopes or the teams it coordinates, disable it (it gets no token, and
+    its tokens are refused within seconds) or enable it again."""
+    client = await _client(session, client_id)
+    check_if_match(if_match, client.version)
+    changes = data.model_dump(exclude_unset=True)
+    if any(changes.get(name) is None for name in changes if name != "coordinated_team_ids"):
+        raise InvalidInput.field(to_camel(next(n for n in changes if changes[n] is None)), "may not be empty")
+    was_active = client.active
+    if "name" in changes:
+        client.name = changes["name"]
+    if "scopes" in changes:
+        client.scopes = " ".join(sorted({s.value for s in data.scopes or []}))
+    if "coordinated_team_ids" in changes:
+        client.coordinated_team_ids = [str(t) for t in await _known_teams(session, data.coordinated_team_ids or [])]
+    if "active" in changes:
+        client.active = bool(changes["active"])
+    _changed(session, client)
+    if client.active != was_active:
+        _announce(session, client, EventType.client_enabled if client.active else EventType.client_disabled)
+    else:
+        _announce(session, client, EventType.client_changed)
+    return read(client)
+
+
+async def _known_teams(session: AsyncSession, team_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    teams = list(dict.fromkeys(team_ids))
+    for index, team_id in enumerate(teams):
+        if await session.get(Team, team_id) is None:
+            raise InvalidInput.field(f"coordinatedTeamIds[{index}]", "unknown team")
+    return teams
+
+
+async def rotate_secret(
+    session: AsyncSession, client_id: str, previous_valid_seconds: int, if_match: str | None
+) -> ClientWithSecret:
+    """A new secret; the previous one keeps working for the given time, so the partner can switch over."""
+    client = await _client(session, client_id)
+    check_if_match(if_match, client.version)
+    secret = new_client_secret()
+    client.previous_secret_hash = client.secret_hash if previous_valid_seconds else None
+    client.previous_secret_valid_until = utcnow() + timedelta(seconds=previous_valid_seconds)
+    client.secret_hash = hash_secret(secret)
+    _changed(session, client)
+    _announce(session, client, EventType.client_secret_rotated)
+    return ClientWithSecret.model_validate(read(client).model_dump() | {"client_secret": secret})
+
+
+def _changed(session: AsyncSession, client: ApiClient) -> None:
+    client.version += 1
+    client.updated_at = utcnow()
+    session.add(client)
+
+
+def _announce(session: AsyncSession, client: ApiClient, type_: EventType) -> None:
+    # Told to the client's own organisation only: others have no business with its credentials.
+    data = {"clientId": client.client_id, "organisationId": client.organisation_id, "active": client.active}
+    emit(session, type_, data | {"version": client.version}, recipients={client.organisation_id})
 
 
 async def authenticate_client(
     session: AsyncSession, client_id: str, client_secret: str, requested_scope: str | None, actor: str | None
 ) -> Principal:
     client = (await session.exec(select(ApiClient).where(ApiClient.client_id == client_id))).first()
-    stored = client.secret_hash if client else _DECOY_HASH
-    if not verify_secret(client_secret, stored) or client is None or not client.active:
+    if not _secret_matches(client, client_secret) or client is None or not client.active:
         raise Unauthorized("The client id or secret is wrong, or the client is disabled.", error="invalid_client")
     granted = frozenset(client.scopes.split())
     scopes = frozenset(requested_scope.split()) if requested_scope else granted
@@ -61,6 +187,15 @@ async def authenticate_client(
         coordinated_team_ids=frozenset(uuid.UUID(t) for t in client.coordinated_team_ids),
         actor_professional_id=await _actor(session, client, actor),
     )
+
+
+def _secret_matches(client: ApiClient | None, secret: str) -> bool:
+    """The current secret, or the previous one during its grace period; always one slow check at least."""
+    if verify_secret(secret, client.secret_hash if client else _DECOY_HASH):
+        return client is not None
+    if client is None or client.previous_secret_hash is None or client.previous_secret_valid_until is None:
+        return False
+    return client.previous_secret_valid_until > utcnow() and verify_secret(secret, client.previous_secret_hash)
 
 
 async def _actor(session: AsyncSession, client: ApiClient, actor: str | None) -> uuid.UUID | None:

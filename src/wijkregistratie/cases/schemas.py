@@ -56,6 +56,9 @@ class CaseOpen(ApiModel):
         max_length=100,
         description="The caller's own reference for the household.",
     )
+    consent_id: uuid.UUID | None = Field(
+        default=None, description="With basis `consent`: the household member's consent in force it rests on."
+    )
 
 
 class CaseSummary(ApiModel):
@@ -185,6 +188,9 @@ class LeadAssign(ApiModel):
         description="Basis for the lead organisation, if not yet involved.",
     )
     basis_reference: str = Field(default="Wmo 2015 art. 2.3.2 (neighbourhood team task)", min_length=1, max_length=200)
+    consent_id: uuid.UUID | None = Field(
+        default=None, description="With basis `consent`: the household member's consent in force it rests on."
+    )
 
 
 class CaseClose(ApiModel):

@@ -11,15 +11,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.access.rules import (
     CaseAction,
     require_case_permission,
+    require_involvement_adder,
     require_involvement_change,
     require_own_reference,
     sees_own_reference,
 )
 from wijkregistratie.access.visibility import (
     cases_visible_to,
+    household_for_new_case,
     organisations_seeing_case,
     visible_case,
-    visible_household,
     visible_signal,
 )
 from wijkregistratie.cases.models import Case, Involvement, LeadAssignment
@@ -42,14 +43,14 @@ from wijkregistratie.cases.schemas import (
     LeadPeriod,
 )
 from wijkregistratie.consents.models import Consent
-from wijkregistratie.consents.service import consent_for_involvement, is_active
+from wijkregistratie.consents.service import check_basis, is_active
+from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.clock import today, utcnow
 from wijkregistratie.core.codes import (
     CaseStatus,
     ClosureReason,
     HandledBy,
     InvolvementRole,
-    LawfulBasis,
     MatchTrigger,
     SignalStatus,
 )
@@ -57,6 +58,7 @@ from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event
@@ -82,12 +84,10 @@ async def already_known(session: AsyncSession, household_id: uuid.UUID) -> Alrea
     lead = await current_lead(session, case.id)
     return AlreadyKnown(
         known=True,
-        case_status=case.status,
         involved_organisations=[
             InvolvedOrganisation(
                 organisation_id=organisation.id,
                 name=organisation.name,
-                role=involvement.role,
                 contact_name=organisation.contact_name,
                 contact_phone=organisation.contact_phone,
                 contact_email=organisation.contact_email,
@@ -99,10 +99,10 @@ async def already_known(session: AsyncSession, household_id: uuid.UUID) -> Alrea
 
 
 async def open_case(session: AsyncSession, principal: Principal, data: CaseOpen) -> CaseSummary:
-    household = await visible_household(session, principal, data.household_id)
+    signals = await _signals_to_take_up(session, principal, data.signal_ids, data.household_id)
+    household = await household_for_new_case(session, principal, data.household_id, signals)
     if await open_case_of(session, household.id):
         raise Conflict("The household already has an open case; one household has one case at a time.")
-    signals = await _signals_to_take_up(session, principal, data.signal_ids, household.id)
     team = await _team_for_case(session, data.team_id, signals, household.buurt_code)
     case = Case(
         household_id=household.id,
@@ -135,6 +135,7 @@ async def open_case(session: AsyncSession, principal: Principal, data: CaseOpen)
         data.basis,
         data.basis_reference,
         data.own_reference,
+        consent_id=data.consent_id,
         actor=principal,
     )
     return CaseSummary.model_validate(case)
@@ -188,9 +189,11 @@ async def involve(
     *,
     actor: Principal | None = None,
 ) -> Involvement:
-    """Involve an organisation; one that was not involved yet is first sent the case as it stands."""
+    """Involve an organisation on its lawful basis (on consent: a consent in force, of a member of the
+    household, for this organisation); it is first sent the case as it stands."""
     if await current_involvement(session, case.id, organisation_id) is not None:
         raise Conflict("This organisation is already involved in the case.")
+    await check_basis(session, case.household_id, organisation_id, basis, consent_id)
     statement = select(Involvement.id).where(
         Involvement.case_id == case.id, Involvement.organisation_id == organisation_id
     )
@@ -270,6 +273,7 @@ async def list_cases(
     if household_id:
         statement = statement.where(Case.household_id == household_id)
     rows, next_cursor = await paginate(session, statement, Case.opened_at, Case.id, cursor, limit)
+    note_subjects(session, *(Subject(case_id=r.id, household_id=r.household_id) for r in rows))
     return [CaseSummary.model_validate(r) for r in rows], next_cursor
 
 
@@ -287,6 +291,7 @@ async def get_case_record(
     if found is None:
         raise NotFound("No case with this id exists, or you may not see it.")
     case, household, team = found
+    note_subjects(session, Subject(case_id=case.id, household_id=case.household_id))
     periods = await _lead_history(session, case.id)
     plan = await current_plan(session, case.id)
     signals = (
@@ -392,7 +397,16 @@ async def _move_lead_role(session: AsyncSession, case: Case, organisation_id: uu
             session.add(involvement)
     mine = next((i for i, _ in involvements if i.organisation_id == organisation_id), None)
     if mine is None:
-        await involve(session, case, organisation_id, InvolvementRole.lead, data.basis, data.basis_reference, None)
+        await involve(
+            session,
+            case,
+            organisation_id,
+            InvolvementRole.lead,
+            data.basis,
+            data.basis_reference,
+            None,
+            consent_id=data.consent_id,
+        )
     elif mine.role != InvolvementRole.lead:
         mine.role = InvolvementRole.lead
         mine.version += 1
@@ -474,11 +488,7 @@ async def add_involvement(
         raise InvalidInput.field("organisationId", "unknown organisation")
     if data.own_reference:
         require_own_reference(principal, data.organisation_id)
-    consent = None
-    if data.consent_id is not None:
-        if data.basis != LawfulBasis.consent:
-            raise InvalidInput.field("consentId", "only an involvement on the basis of consent names a consent")
-        consent = await consent_for_involvement(session, case.household_id, organisation.id, data.consent_id)
+    await require_involvement_adder(session, principal, case, organisation.id)
     involvement = await involve(
         session,
         case,
@@ -491,6 +501,7 @@ async def add_involvement(
         data.consent_id,
         actor=principal,
     )
+    consent = await session.get(Consent, data.consent_id) if data.consent_id else None
     return _involvement_read(involvement, organisation, principal, consent)
 
 

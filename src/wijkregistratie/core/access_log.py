@@ -20,16 +20,70 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.database import REQUEST_STATE
 from wijkregistratie.core.errors import route_template
 from wijkregistratie.core.models import AccessLogEntry
 from wijkregistratie.core.purpose import PURPOSE_HEADER, Purpose
 from wijkregistratie.core.route_facts import RouteFacts, Subject, access_action
+from wijkregistratie.core.security import Principal
 
 log = logging.getLogger("wijkregistratie.access_log")
 
 MINIMUM_RETENTION = timedelta(days=5 * 366)
 _PURPOSE_HEADER = PURPOSE_HEADER.lower().encode("latin-1")
 _PURPOSES = {p.value for p in Purpose}
+
+
+DISCLOSED = "disclosed"  # request state: the subjects whose data the request showed or changed
+
+
+def note_subjects(session: AsyncSession, *subjects: Subject) -> None:
+    """Say whose file this request showed or changed: each gets an entry of its own, so a household's own
+    view of who looked finds lists, searches and registrations too. Outside a request it does nothing."""
+    state = session.info.get(REQUEST_STATE)
+    if state is not None:
+        state.setdefault(DISCLOSED, []).extend(s for s in subjects if s.case_id or s.household_id)
+
+
+def watch_subjects(session: AsyncSession) -> list[Subject]:
+    """Outside a request (an adapter's work): collect whose files the services touch in this session, as a
+    request would, so the work can be logged as the organisation it was done for."""
+    noted: list[Subject] = session.info.setdefault(REQUEST_STATE, {}).setdefault(DISCLOSED, [])
+    return noted
+
+
+def record_access(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    action: str,
+    route: str,
+    resource_type: str,
+    resource_id: str | None,
+    subject: Subject,
+    status: int,
+    purpose: Purpose,
+) -> None:
+    """An entry for a look or a change made outside a request (a webhook push, an adapter's write), as the
+    organisation it was made for; written with the caller's transaction."""
+    session.add(
+        AccessLogEntry(
+            client_id=principal.client_id,
+            organisation_id=principal.organisation_id,
+            professional_id=principal.actor_professional_id,
+            action=action,
+            method="-",
+            route=route,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            case_id=subject.case_id,
+            household_id=subject.household_id,
+            purpose=purpose.value,
+            source_address=None,
+            status=status,
+            outcome=outcome(status) if status else "failed",
+        )
+    )
 
 
 def outcome(status: int) -> str:
@@ -74,8 +128,10 @@ async def _write(scope: Scope, facts: RouteFacts, status: int, *, strict: bool =
     client = scope.get("client")
     try:
         async with scope["app"].state.sessionmaker() as session:
-            subject = await facts.subject(session, params) if facts.subject else Subject()
-            session.add(
+            subjects = list(scope.get("state", {}).get(DISCLOSED, []))
+            if facts.subject:
+                subjects.append(await facts.subject(session, params))
+            session.add_all(
                 AccessLogEntry(
                     client_id=principal.client_id if principal else None,
                     organisation_id=principal.organisation_id if principal else None,
@@ -92,12 +148,30 @@ async def _write(scope: Scope, facts: RouteFacts, status: int, *, strict: bool =
                     status=status,
                     outcome=outcome(status),
                 )
+                for subject in distinct_subjects(subjects)
             )
             await session.commit()
     except Exception as exc:
         log.error("access log entry not written: %s", type(exc).__name__)
         if strict:  # no entry, no answer
             raise
+
+
+def distinct_subjects(subjects: list[Subject]) -> list[Subject]:
+    """Each file once: a case named with and without its household is one entry, and so is a household
+    named on its own beside one of its cases."""
+    by_case: dict[object, Subject] = {}
+    households: dict[object, Subject] = {}
+    for subject in subjects:
+        if subject.case_id:
+            kept = by_case.get(subject.case_id)
+            if kept is None or (kept.household_id is None and subject.household_id):
+                by_case[subject.case_id] = subject
+        elif subject.household_id:
+            households.setdefault(subject.household_id, subject)
+    with_case = {s.household_id for s in by_case.values()}
+    distinct = [*by_case.values(), *(s for h, s in households.items() if h not in with_case)]
+    return distinct or [Subject()]
 
 
 async def purge(session: AsyncSession, retention_days: int) -> int:

@@ -17,6 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 BEFORE_COMMIT = "before_commit"  # request state: hooks that run in the request's transaction, last
+# The session of a request carries that request's state, so what a service learns (whose file it showed,
+# for the access log) reaches the layers around the route.
+REQUEST_STATE = "request_state"
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -50,6 +53,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the route returns, rolled back on any error."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
+        session.info[REQUEST_STATE] = request.scope.setdefault("state", {})
         try:
             yield session
             for hook in getattr(request.state, BEFORE_COMMIT, []):

@@ -47,8 +47,9 @@ def versioned(response: Response, item: T, *, version: int | None = None, locati
 def check_if_match(if_match: str | None, current_version: int) -> None:
     if if_match is None:
         raise PreconditionRequired("Send If-Match with the ETag of the version you last read.")
-    candidates = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if "*" in candidates or etag(current_version) in candidates:
+    # Only a strong tag of this resource's current version will do: `*` (any version) and weak tags name
+    # no version the writer saw.
+    if etag(current_version) in (tag.strip() for tag in if_match.split(",")):
         return
     raise PreconditionFailed(
         f"The resource has changed since you read it; its current ETag is {etag(current_version)}. "

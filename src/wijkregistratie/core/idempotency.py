@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wijkregistratie.core.access_log import DISCLOSED
 from wijkregistratie.core.asgi import no_receive, read_body, replaying
 from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.database import before_commit
@@ -29,12 +30,14 @@ from wijkregistratie.core.errors import (
     Conflict,
     IdempotencyKeyReused,
     InvalidInput,
+    NotFound,
     Problem,
     Unauthorized,
     problem_response,
 )
 from wijkregistratie.core.models import IdempotencyRecord
-from wijkregistratie.core.security import verify_token
+from wijkregistratie.core.route_facts import SightCheck, Subject
+from wijkregistratie.core.security import Authenticator, Principal
 
 HEADER = b"idempotency-key"
 KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, as the IETF draft's examples
@@ -65,10 +68,11 @@ def idempotent(app: ASGIApp) -> ASGIApp:
 
     async def call(scope: Scope, receive: Receive, send: Send) -> None:
         key = next((v for k, v in scope["headers"] if k == HEADER), None)
-        client_id = await _client(scope) if key is not None and scope["method"] == "POST" else None
-        if key is None or client_id is None:  # without a valid token the route answers 401 itself
+        principal = await _principal(scope) if key is not None and scope["method"] == "POST" else None
+        if key is None or principal is None:  # without a valid token the route answers 401 itself
             await app(scope, receive, send)
             return
+        client_id = principal.client_id
         text = key.decode("latin-1")
         if not KEY.match(text):
             await _refuse(scope, send, InvalidInput.field("Idempotency-Key", "1 to 255 printable ASCII characters"))
@@ -83,7 +87,10 @@ def idempotent(app: ASGIApp) -> ASGIApp:
             await _refuse(scope, send, refusal)
             return
         if record.state == "completed":
-            await _replay(record, send)
+            if await _may_see_again(scope, principal, record):
+                await _replay(record, send)
+            else:  # what the first answer showed is no longer the caller's to see
+                await _refuse(scope, send, NotFound("There is no answer at this key that you may see."))
             return
         reservation = record.id
 
@@ -105,7 +112,7 @@ def idempotent(app: ASGIApp) -> ASGIApp:
                 if message.get("more_body"):
                     return
                 async with sessionmaker() as session:
-                    await _settle(session, reservation, answer)
+                    await _settle(session, reservation, answer, _subject(scope))
                 settled = True
                 start = {"type": "http.response.start", "status": answer["status"], "headers": answer["headers"]}
                 await send(start)
@@ -118,21 +125,35 @@ def idempotent(app: ASGIApp) -> ASGIApp:
         finally:
             if not settled:  # the route failed without an answer
                 async with sessionmaker() as session:
-                    await _settle(session, reservation, answer)
+                    await _settle(session, reservation, answer, _subject(scope))
 
     return call
 
 
-async def _client(scope: Scope) -> str | None:
+async def _principal(scope: Scope) -> Principal | None:
     authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"").decode("latin-1")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer":
         return None
-    state = scope["app"].state
     try:
-        return (await verify_token(token.strip(), state.settings, state.jwks)).client_id
+        authenticator: Authenticator = scope["app"].state.authenticator
+        return await authenticator.principal(token.strip())
     except Unauthorized:
         return None
+
+
+def _subject(scope: Scope) -> Subject:
+    """Whose file the answer shows, as the route noted it: kept with the answer."""
+    noted = [s for s in scope.get("state", {}).get(DISCLOSED, []) if s.household_id]
+    return noted[0] if noted else Subject()
+
+
+async def _may_see_again(scope: Scope, principal: Principal, record: IdempotencyRecord) -> bool:
+    if record.household_id is None and record.case_id is None:
+        return True
+    sight: SightCheck = scope["app"].state.sight
+    async with scope["app"].state.sessionmaker() as session:
+        return await sight(session, principal, Subject(case_id=record.case_id, household_id=record.household_id))
 
 
 async def _refuse(scope: Scope, send: Send, problem: Problem) -> None:
@@ -182,7 +203,7 @@ async def _reserve(session: AsyncSession, client_id: str, key: str, fingerprint:
     raise Conflict("A request with this Idempotency-Key is still being processed.")
 
 
-async def _settle(session: AsyncSession, reservation: uuid.UUID, answer: dict[str, Any]) -> None:
+async def _settle(session: AsyncSession, reservation: uuid.UUID, answer: dict[str, Any], subject: Subject) -> None:
     """Keep the answer of a request that changed something; free the key of one that changed nothing."""
     record = await session.get(IdempotencyRecord, reservation)
     if record is None:
@@ -198,6 +219,7 @@ async def _settle(session: AsyncSession, reservation: uuid.UUID, answer: dict[st
             if name.lower() not in NOT_REPLAYED
         ]
         record.body = answer["body"]
+        record.case_id, record.household_id = subject.case_id, subject.household_id
         session.add(record)
     await session.commit()
 

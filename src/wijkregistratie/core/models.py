@@ -55,4 +55,8 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int | None = None
     headers: list[list[str]] = json_field()
     body: bytes | None = Field(default=None, sa_type=LargeBinary)
+    # Whose file the answer shows: it is given again only while the caller may still see it, and an
+    # erasure of the household removes it.
+    case_id: uuid.UUID | None = None
+    household_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = timestamp_field(index=True)

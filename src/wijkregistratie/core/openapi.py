@@ -138,9 +138,12 @@ def _document_purpose(document: dict[str, Any]) -> None:
     """Every read of personal data states its purpose (the access log keeps it). The routes say which serve
     personal data through an extension of their own, which the published document does not carry."""
     for method, operation in _operations(document):
-        personal = operation.pop(PERSONAL_EXTENSION, False)
-        if personal and method == "get" and operation.get("security"):
-            operation.setdefault("parameters", []).append(PURPOSE_OF_USE)
+        purposes = operation.pop(PERSONAL_EXTENSION, None)
+        if purposes and method == "get" and operation.get("security"):
+            parameter = copy.deepcopy(PURPOSE_OF_USE)
+            parameter["schema"]["enum"] = purposes
+            parameter["example"] = purposes[0]
+            operation.setdefault("parameters", []).append(parameter)
 
 
 def _name_form_bodies(document: dict[str, Any]) -> None:
@@ -196,7 +199,33 @@ def _link_items(document: dict[str, Any]) -> None:
                 }
             created = item.get("post", {}).get("responses", {}).get("201")
             if created is not None:
-                created["links"] = {"created": {"operationId": read, "parameters": {name: "$response.body#/id"}}}
+                made = created.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+                key = name if name in schemas.get(made.rsplit("/", 1)[-1], {}).get("properties", {}) else "id"
+                created["links"] = {"created": {"operationId": read, "parameters": {name: f"$response.body#/{key}"}}}
+
+
+def _link_references(document: dict[str, Any]) -> None:
+    """Links from what a POST created to the things it names: a registered signal names its household, an
+    opened case its household. A client (or a test generator trying another organisation's records) can
+    follow them to the record an id points at."""
+    paths: dict[str, Any] = document["paths"]
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    readers = {
+        template.rsplit("/", 1)[-1][1:-1]: item["get"]["operationId"]
+        for template, item in paths.items()
+        if "get" in item and template.count("{") == 1 and template.endswith("}")
+    }
+    for item in paths.values():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        reference = created.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+        properties = schemas.get(reference.rsplit("/", 1)[-1], {}).get("properties", {})
+        linked = {link["operationId"] for link in created.get("links", {}).values()}
+        for name in sorted(properties):
+            if name in readers and readers[name] not in linked:
+                link = {"operationId": readers[name], "parameters": {name: f"$response.body#/{name}"}}
+                created.setdefault("links", {})[name.removesuffix("Id")] = link
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -237,6 +266,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     _complete_responses(document)
     _name_form_bodies(document)
     _link_items(document)
+    _link_references(document)
     document = _collapse_nullable(document)
     _say_text_is_stripped(document["components"]["schemas"])
     return document

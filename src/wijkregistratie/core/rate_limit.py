@@ -41,3 +41,25 @@ class RateLimiter:
                 f"More than {int(self.capacity)} {what} a minute; retry in {retry_after} s.", retry_after
             )
         bucket.tokens -= 1
+
+
+@dataclass
+class TokenLimiters:
+    """The token endpoint's limits, checked before the (deliberately slow) secret check."""
+
+    per_client: RateLimiter
+    per_address: RateLimiter
+    overall: RateLimiter
+
+
+class RouteLimiters:
+    """Limits a route declares for itself (registering signals, say), per client and route."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[tuple[str, int], RateLimiter] = {}
+
+    def check(self, route: str, per_minute: int, client_id: str, what: str) -> None:
+        limiter = self._limiters.get((route, per_minute))
+        if limiter is None:
+            limiter = self._limiters[(route, per_minute)] = RateLimiter(per_minute)
+        limiter.check(client_id, what)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.settings import Settings
 
 
@@ -26,18 +27,26 @@ class Subject:
 
 # Finds the subject from the route's path parameters, in a session of the access log's own.
 SubjectLookup = Callable[[AsyncSession, Mapping[str, Any]], Awaitable[Subject]]
+# Whether a caller may (still) see a subject: the access module's answer, for what core keeps of a request.
+SightCheck = Callable[[AsyncSession, Any, Subject], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
 class RouteFacts:
     # Serves or changes personal data of households: every call is logged, and every read states a purpose.
     personal: bool = False
+    # Logged in the access log though it serves no personal data (who changed whose credentials).
+    logged: bool = False
+    # The purposes a read of this route may state; by default any.
+    purposes: tuple[Purpose, ...] = tuple(Purpose)
     # The access-log action; by default read or list for GET (by whether the address ends in an id),
     # create for POST and change for the other methods.
     action: str | None = None
     subject: SubjectLookup | None = field(default=None, compare=False)
     # A body limit other than WR_MAX_BODY_BYTES (uploads take more).
     max_body_bytes: Callable[[Settings], int] | None = field(default=None, compare=False)
+    # Calls a client may make of this route per minute, beside the limit on all its calls.
+    per_client_per_minute: Callable[[Settings], int] | None = field(default=None, compare=False)
 
 
 NOT_PERSONAL = RouteFacts()

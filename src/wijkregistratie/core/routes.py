@@ -53,11 +53,12 @@ class Route(APIRoute):
     def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
         self.facts = facts_for(self.default_facts, endpoint)
         if self.facts.personal:
-            kwargs["openapi_extra"] = (kwargs.get("openapi_extra") or {}) | {PERSONAL_EXTENSION: True}
+            purposes = [p.value for p in self.facts.purposes]
+            kwargs["openapi_extra"] = (kwargs.get("openapi_extra") or {}) | {PERSONAL_EXTENSION: purposes}
         super().__init__(path, endpoint, **kwargs)
         edge = idempotent(super().handle)
         edge = limited(edge, self.facts)
-        self._edge = logged(edge, self.facts) if self.facts.personal else edge
+        self._edge = logged(edge, self.facts) if self.facts.personal or self.facts.logged else edge
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods and scope["method"] not in self.methods:

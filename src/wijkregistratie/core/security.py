@@ -12,6 +12,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
@@ -19,9 +20,10 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
 from jose import jwt
 
-from wijkregistratie.core.errors import Forbidden, InvalidInput, Unauthorized
-from wijkregistratie.core.external_tokens import JwksCache, verify_external
-from wijkregistratie.core.purpose import PURPOSE_HEADER, Purpose
+from wijkregistratie.core.clients import ClientRegistry
+from wijkregistratie.core.errors import Forbidden, InvalidInput, Unauthorized, route_template
+from wijkregistratie.core.external_tokens import ExternalTokens
+from wijkregistratie.core.purpose import PURPOSE_HEADER
 from wijkregistratie.core.route_facts import facts_of
 from wijkregistratie.core.settings import Settings
 
@@ -30,14 +32,25 @@ ALLOWED_ALGORITHMS = ("HS256",)
 MAX_TOKEN_LENGTH = 4096
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "jti")
 
+
+class Scope(StrEnum):
+    record_read = "record:read"
+    record_write = "record:write"
+    bsn_read = "bsn:read"
+    figures_read = "figures:read"
+    admin = "admin"
+    audit_read = "audit:read"
+    rights_handle = "rights:handle"
+
+
 SCOPES: dict[str, str] = {
-    "record:read": "Read the shared case record, as far as need-to-know allows.",
-    "record:write": "Register signals and change the shared case record.",
-    "bsn:read": "See citizen service numbers (BSN) in full instead of masked.",
-    "figures:read": "Read aggregate figures; no personal data.",
-    "admin": "Manage organisations, teams and professionals.",
-    "audit:read": "Read the access log: who looked at which file, when and why.",
-    "rights:handle": "Handle households' requests: export everything held about a person, erase a file.",
+    Scope.record_read: "Read the shared case record, as far as need-to-know allows.",
+    Scope.record_write: "Register signals and change the shared case record.",
+    Scope.bsn_read: "See citizen service numbers (BSN) in full instead of masked.",
+    Scope.figures_read: "Read aggregate figures; no personal data.",
+    Scope.admin: "Manage organisations, teams, professionals and client credentials.",
+    Scope.audit_read: "Read the access log: who looked at which file, when and why.",
+    Scope.rights_handle: "Handle households' requests: export everything held about a person, erase a file.",
 }
 
 oauth2_scheme = OAuth2(
@@ -114,15 +127,52 @@ def issue_access_token(principal: Principal, settings: Settings) -> tuple[str, i
     return token, lifetime
 
 
-async def verify_token(token: str, settings: Settings, jwks: JwksCache | None) -> Principal:
-    """The principal of one of the API's own tokens (HS256) or, when configured, an external provider's
-    (RS256/ES256, checked against its published keys). Anything else is refused with 401."""
-    header = _header(token)
-    if header.get("alg") in ALLOWED_ALGORITHMS:
-        return decode_access_token(token, settings)
-    if jwks is None:
-        raise Unauthorized("The access token is signed with an algorithm that is not accepted.")
-    return _principal_from_claims(await verify_external(token, header, settings, jwks), settings)
+class Authenticator:
+    """Turns a bearer token into the principal behind it: one of the API's own tokens (HS256) or, when
+    configured, an external provider's (RS256/ES256). Either way the token names a registered client, and
+    what that client may do now (its organisation, scopes and teams) comes from the registry, so disabling
+    a client or taking a right away holds within seconds. Anything else is refused with 401."""
+
+    def __init__(self, settings: Settings, clients: ClientRegistry) -> None:
+        self.settings = settings
+        self.clients = clients
+        self.external = ExternalTokens(settings.external_providers)
+
+    async def principal(self, token: str) -> Principal:
+        header = _header(token)
+        if header.get("alg") in ALLOWED_ALGORITHMS:
+            claims = decode_access_token(token, self.settings)
+            if "org" not in claims:
+                raise Unauthorized("The access token lacks the claims this API needs.")
+            return await self._bound(claims, str(claims.get("sub")), claims["org"])
+        if not self.external:
+            raise Unauthorized("The access token is signed with an algorithm that is not accepted.")
+        settings = self.settings
+        provider, claims = await self.external.verify(
+            token, header, settings.token_audience, settings.token_clock_leeway_seconds
+        )
+        # A provider's actor claim names a person of its own, not a professional known here: not carried over.
+        return await self._bound(claims | {"act": None}, provider.client_id(claims), None)
+
+    async def _bound(self, claims: dict[str, Any], client_id: str, organisation: Any) -> Principal:
+        _check_lifetime(claims, self.settings)
+        grant = await self.clients.grant(client_id)
+        if grant is None:
+            raise Unauthorized("The client of this access token is unknown or disabled.")
+        if organisation is not None and str(organisation) != str(grant.organisation_id):
+            raise Unauthorized("The access token names another organisation than its client's.")
+        actor = claims.get("act")
+        try:
+            actor_id = uuid.UUID(str(actor["sub"])) if isinstance(actor, dict) else None
+        except (KeyError, ValueError) as exc:
+            raise Unauthorized("The access token names its actor wrongly.") from exc
+        return Principal(
+            client_id=grant.client_id,
+            organisation_id=grant.organisation_id,
+            scopes=frozenset(str(claims.get("scope", "")).split()) & grant.scopes,
+            coordinated_team_ids=grant.coordinated_team_ids,
+            actor_professional_id=actor_id,
+        )
 
 
 def _header(token: str) -> dict[str, Any]:
@@ -135,12 +185,12 @@ def _header(token: str) -> dict[str, Any]:
     return header
 
 
-def decode_access_token(token: str, settings: Settings) -> Principal:
-    """One of the API's own tokens."""
+def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
+    """The verified claims of one of the API's own tokens."""
     if _header(token).get("alg") not in ALLOWED_ALGORITHMS:
         raise Unauthorized("The access token is signed with an algorithm that is not accepted.")
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             settings.token_signing_key.get_secret_value(),
             algorithms=list(ALLOWED_ALGORITHMS),
@@ -150,27 +200,18 @@ def decode_access_token(token: str, settings: Settings) -> Principal:
         )
     except Exception as exc:
         raise Unauthorized("The access token is invalid or expired.") from exc
-    return _principal_from_claims(claims, settings)
+    return claims
 
 
-def _principal_from_claims(claims: dict[str, Any], settings: Settings) -> Principal:
-    now = time.time()
+def _check_lifetime(claims: dict[str, Any], settings: Settings) -> None:
     try:
         issued_at, expires_at = float(claims["iat"]), float(claims["exp"])
-        if issued_at > now + settings.token_clock_leeway_seconds:
-            raise Unauthorized("The access token was issued in the future.")
-        if expires_at - issued_at > settings.token_max_lifetime_seconds:
-            raise Unauthorized("The access token lives longer than this API accepts.")
-        actor = claims.get("act")
-        return Principal(
-            client_id=str(claims["sub"]),
-            organisation_id=uuid.UUID(str(claims["org"])),
-            scopes=frozenset(str(claims.get("scope", "")).split()),
-            coordinated_team_ids=frozenset(uuid.UUID(str(t)) for t in claims.get("teams", [])),
-            actor_professional_id=uuid.UUID(str(actor["sub"])) if isinstance(actor, dict) else None,
-        )
     except (KeyError, ValueError, TypeError) as exc:
         raise Unauthorized("The access token lacks the claims this API needs.") from exc
+    if issued_at > time.time() + settings.token_clock_leeway_seconds:
+        raise Unauthorized("The access token was issued in the future.")
+    if expires_at - issued_at > settings.token_max_lifetime_seconds:
+        raise Unauthorized("The access token lives longer than this API accepts.")
 
 
 # --- the request's principal ----------------------------------------------------------------
@@ -186,15 +227,21 @@ async def authenticate(
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send the access token as 'Authorization: Bearer <token>'.", error="invalid_request")
-    principal = await verify_token(token.strip(), request.app.state.settings, request.app.state.jwks)
+    authenticator: Authenticator = request.app.state.authenticator
+    principal = await authenticator.principal(token.strip())
     request.state.principal = principal  # for the access log, also when refused below
-    request.app.state.rate_limiter.check(principal.client_id)
+    state = request.app.state
+    state.rate_limiter.check(principal.client_id)
+    facts = facts_of(request.scope)
+    if facts.per_client_per_minute:
+        per_minute = facts.per_client_per_minute(state.settings)
+        state.route_limiters.check(route_template(request.scope), per_minute, principal.client_id, "calls of this kind")
     missing = [s for s in security_scopes.scopes if not principal.has(s)]
     if missing:
         raise Forbidden(f"This operation needs the scope {', '.join(missing)}.")
-    reads_personal_data = request.method in ("GET", "HEAD") and facts_of(request.scope).personal
-    if reads_personal_data and request.headers.get(PURPOSE_HEADER) not in set(Purpose):
-        reason = f"state why you read this personal data: one of {', '.join(Purpose)}"
+    reads_personal_data = request.method in ("GET", "HEAD") and facts.personal
+    if reads_personal_data and request.headers.get(PURPOSE_HEADER) not in facts.purposes:
+        reason = f"state why you read this personal data: one of {', '.join(facts.purposes)}"
         raise InvalidInput.field(PURPOSE_HEADER, reason, "required")
     return principal
 

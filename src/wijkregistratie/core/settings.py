@@ -4,11 +4,15 @@ Every variable carries the prefix ``WR_`` except ``DATABASE_URL``, which keeps t
 hosting platforms set. In production the application refuses to start with a development secret.
 """
 
+import base64
+import binascii
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from wijkregistratie.core.external_tokens import ExternalProvider
 
 # A PostgreSQL role name as `migrate` accepts it: lower case, digits and underscores.
 ROLE_NAME = r"[a-z_][a-z0-9_]{0,62}"
@@ -55,18 +59,24 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_attachment_bytes: int = Field(default=10_000_000, ge=1024)
-    # Requests a client may make per minute, and token requests per client id and address per minute.
+    # Requests a client may make per minute; token requests per client id and address, per address, and in
+    # all, per minute; signals a client may register per minute (each answers whether a household is known).
     rate_limit_per_minute: int = Field(default=600, ge=1)
     token_rate_limit_per_minute: int = Field(default=30, ge=1)
+    token_rate_limit_per_address_per_minute: int = Field(default=60, ge=1)
+    token_rate_limit_overall_per_minute: int = Field(default=600, ge=1)
+    signal_rate_limit_per_minute: int = Field(default=30, ge=1)
+    # Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; from any
+    # other peer they are ignored, and the peer's own address is the caller's.
+    trusted_proxies: CommaList = Field(default_factory=list)
     # Outside development the documentation and metrics can be kept off the public endpoint (404).
     public_docs: bool = True
     public_metrics: bool = True
     # Browser origins allowed to call the API; none by default (CORS closed).
     cors_origins: CommaList = Field(default_factory=list)
-    # An external identity provider whose RS256/ES256 tokens are accepted beside the API's own.
-    external_issuer: str = ""
-    external_jwks_url: str = ""
-    external_audience: str = ""  # defaults to token_audience
+    # Identity providers whose RS256/ES256 tokens are accepted beside the API's own (a JSON list), each
+    # bound to the registered clients its tokens act for.
+    external_providers: list[ExternalProvider] = Field(default_factory=list)
     # Webhook signing secrets must be read back to sign, so they are encrypted (Fernet keys, first encrypts).
     webhook_secret_keys: SecretList = Field(default_factory=lambda: [SecretStr(DEV_WEBHOOK_SECRET_KEY)], min_length=1)
     # Callback hosts (host or host:port) allowed although they resolve to private or loopback addresses.
@@ -98,9 +108,41 @@ class Settings(BaseSettings):
         unsafe = [name for name, is_default in defaults.items() if is_default]
         if unsafe:
             raise ValueError(f"production refuses development secrets; set {', '.join(unsafe)}")
-        if len(self.token_signing_key.get_secret_value()) < 32:
-            raise ValueError("WR_TOKEN_SIGNING_KEY must be at least 32 characters")
+        weak = [
+            name
+            for name, key in (("WR_TOKEN_SIGNING_KEY", self.token_signing_key), ("WR_BSN_HASH_KEY", self.bsn_hash_key))
+            if _is_weak(key.get_secret_value())
+        ]
+        weak += [
+            name
+            for name, keys in (
+                ("WR_BSN_ENCRYPTION_KEYS", self.bsn_encryption_keys),
+                ("WR_WEBHOOK_SECRET_KEYS", self.webhook_secret_keys),
+            )
+            if not all(_is_fernet_key(k) for k in _values(keys))
+        ]
+        if weak:
+            raise ValueError(
+                f"production refuses weak keys; {', '.join(weak)}: at least 32 characters of which 16 different, "
+                "Fernet keys as `Fernet.generate_key()` makes them"
+            )
+        plain = [p.issuer for p in self.external_providers if not p.jwks_url.startswith("https://")]
+        if plain:
+            raise ValueError(f"production fetches identity providers' keys over https only: {', '.join(plain)}")
         return self
+
+
+def _is_weak(key: str) -> bool:
+    return len(key) < 32 or len(set(key)) < 16
+
+
+def _is_fernet_key(key: str) -> bool:
+    """32 bytes in url-safe base64, and not a repeated pattern (a key typed by hand)."""
+    try:
+        raw = base64.urlsafe_b64decode(key.encode())
+    except (ValueError, binascii.Error):
+        return False
+    return len(raw) == 32 and len(set(raw)) >= 16
 
 
 def _values(secrets: list[SecretStr]) -> list[str]:

@@ -268,7 +268,9 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
             coordinated_team_ids=frozenset({coordinates} if coordinates else set()),
         )
 
-    reporters = [name for name, _, _, _ in ORGANISATIONS if name != "Gemeente Rotterdam"]
+    # Organisations in the teams register signals; a GP, school or police officer calls the team, and is
+    # the signal's source.
+    reporters = [name for name, _, _, in_team in ORGANISATIONS if in_team and name != "Gemeente Rotterdam"]
     now = datetime.now(UTC)
     for number in range(HOUSEHOLDS):
         team_name = list(TEAMS)[number % 2]

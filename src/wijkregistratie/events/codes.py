@@ -28,6 +28,11 @@ class EventType(StrEnum):
     professional_registered = PREFIX + "professional.registered"
     service_registered = PREFIX + "service.registered"
     service_changed = PREFIX + "service.changed"
+    client_registered = PREFIX + "client.registered"
+    client_changed = PREFIX + "client.changed"
+    client_disabled = PREFIX + "client.disabled"
+    client_enabled = PREFIX + "client.enabled"
+    client_secret_rotated = PREFIX + "client.secret-rotated"
 
 
 DESCRIPTIONS = {
@@ -55,4 +60,9 @@ DESCRIPTIONS = {
     EventType.professional_registered: "A professional joined the directory (sent to every organisation).",
     EventType.service_registered: "A service was added to the service directory (sent to every organisation).",
     EventType.service_changed: "A service in the service directory changed (sent to every organisation).",
+    EventType.client_registered: "Credentials were issued for one of your organisation's systems.",
+    EventType.client_changed: "One of your organisation's clients was renamed or got other scopes or teams.",
+    EventType.client_disabled: "One of your organisation's clients was disabled: it gets no more tokens.",
+    EventType.client_enabled: "One of your organisation's clients was enabled again.",
+    EventType.client_secret_rotated: "A client's secret was rotated; the previous one works for a grace period.",
 }

@@ -20,8 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.access.visibility import events_visible_to, organisations_seeing_case, organisations_seeing_signal
 from wijkregistratie.cases.models import Case
 from wijkregistratie.cases.queries import open_case_of
+from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.database import transaction_lock
 from wijkregistratie.core.errors import InvalidInput
+from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.models import Event, EventRecipient
@@ -184,9 +186,20 @@ async def read_feed(session: AsyncSession, principal: Principal, after: str | No
         .limit(limit)
     )
     events = (await session.exec(statement)).all()
+    note_subjects(session, *(event_subject(e) for e in events))
     items = [to_cloud_event(e) for e in events]
     last = events[-1].sequence if events else position
     return EventPage(items=items, next_cursor=str(last))
+
+
+def event_subject(event: Event) -> Subject:
+    """Whose file an event is about, for the access log of whoever receives it."""
+    household = event.data.get("householdId") if isinstance(event.data, dict) else None
+    try:
+        household_id = uuid.UUID(str(household)) if household else None
+    except ValueError:
+        household_id = None
+    return Subject(case_id=event.case_id, household_id=household_id)
 
 
 def to_cloud_event(event: Event) -> CloudEvent:

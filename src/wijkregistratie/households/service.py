@@ -5,10 +5,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.access.rules import sees_bsn
-from wijkregistratie.access.visibility import households_visible_to, visible_household
+from wijkregistratie.access.visibility import households_visible_to, visible_household, writable_household
+from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.errors import Conflict
 from wijkregistratie.core.identifiers import BsnVault, mask_bsn
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.households.models import Household, Member
 from wijkregistratie.households.schemas import (
@@ -25,18 +27,32 @@ async def find_by_bsn(session: AsyncSession, vault: BsnVault, bsn: str) -> House
     return (await session.exec(statement.where(Member.bsn_hash == vault.hash(bsn)))).first()
 
 
-async def find_by_address(
+async def households_at(
     session: AsyncSession, postcode: str, house_number: int, addition: str | None
-) -> Household | None:
+) -> list[Household]:
     statement = select(Household).where(
         Household.postcode == postcode,
         Household.house_number == house_number,
-        Household.house_number_addition == (addition or ""),
+        Household.house_number_addition == (addition or "").upper(),
+        col(Household.erased_at).is_(None),
     )
-    found = (await session.exec(statement.limit(2))).all()
-    if len(found) > 1:
-        raise Conflict("Several households live at this address; name the household by id or by a member's BSN.")
-    return found[0] if found else None
+    return list((await session.exec(statement.order_by(col(Household.created_at)).limit(20))).all())
+
+
+async def matching(
+    session: AsyncSession, candidates: Sequence[Household], members: Sequence[MemberCreate]
+) -> Household | None:
+    """The one household at an address; where several live there, the one with a member of the same name and
+    date of birth (the legal fallback set), or, when no member is named, the one registered last. None: a
+    household the record does not know yet."""
+    if len(candidates) <= 1 or not members:
+        return candidates[-1] if candidates else None
+    people = {(m.surname.casefold(), m.date_of_birth) for m in members}
+    statement = select(Member).where(col(Member.household_id).in_([h.id for h in candidates]))
+    for member in (await session.exec(statement)).all():
+        if (member.surname.casefold(), member.date_of_birth) in people:
+            return next(h for h in candidates if h.id == member.household_id)
+    return None
 
 
 async def create_household(
@@ -69,7 +85,7 @@ async def create_household(
 async def add_member(
     session: AsyncSession, vault: BsnVault, principal: Principal, household_id: uuid.UUID, data: MemberCreate
 ) -> MemberRead:
-    household = await visible_household(session, principal, household_id)
+    household = await writable_household(session, principal, household_id)
     member = await _add_member(session, vault, household, data, "bsn")
     return member_read(member, vault, principal)
 
@@ -107,6 +123,7 @@ def member_read(member: Member, vault: BsnVault, principal: Principal) -> Member
 async def household_read(
     session: AsyncSession, vault: BsnVault, principal: Principal, household: Household
 ) -> HouseholdRead:
+    note_subjects(session, Subject(household_id=household.id))
     members = (
         await session.exec(
             select(Member).where(Member.household_id == household.id).order_by(col(Member.created_at), col(Member.id))

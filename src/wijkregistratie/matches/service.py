@@ -13,10 +13,12 @@ from wijkregistratie.access.rules import sees_match_signal
 from wijkregistratie.access.visibility import matches_visible_to, visible_match
 from wijkregistratie.cases.models import Case
 from wijkregistratie.cases.queries import involved_organisations
+from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import MatchTrigger
 from wijkregistratie.core.errors import Conflict
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.matches.models import Match
 from wijkregistratie.matches.schemas import MatchParty, MatchRead
@@ -61,6 +63,7 @@ async def list_matches(
         recorded = col(Match.contact_recorded_at).is_not(None)
         statement = statement.where(recorded if contact_recorded else ~recorded)
     rows, next_cursor = await paginate(session, statement, Match.created_at, Match.id, cursor, limit)
+    note_subjects(session, *(Subject(case_id=m.case_id, household_id=m.household_id) for m in rows))
     return [await _read(session, principal, m) for m in rows], next_cursor
 
 

@@ -12,6 +12,7 @@ from wijkregistratie.core.database import Session
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import HouseholdId
+from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import RightsOfficer
@@ -38,6 +39,7 @@ MemberId = Annotated[uuid.UUID, Path(alias="memberId", description="The person."
     "the `rights:handle` scope, states the purpose `household_request`, and is logged.",
     responses=errors(404),
 )
+@declare(purposes=(Purpose.household_request,))
 async def export_person(
     session: Session, _officer: RightsOfficer, vault: Vault, household_id: HouseholdId, member_id: MemberId
 ) -> PersonExport:

@@ -14,7 +14,11 @@ from wijkregistratie.privacy.inventory import PERSONAL_TABLES, reach, table
 
 # Kept out of an export: keys and keyed hashes (the BSN itself is given in full), and file contents (each
 # file is listed with its name, size and SHA-256, and can be downloaded on its own).
-LEFT_OUT = {"members": {"bsn_encrypted", "bsn_hash"}, "attachments": {"content"}}
+LEFT_OUT = {
+    "members": {"bsn_encrypted", "bsn_hash"},
+    "attachments": {"content"},
+    "idempotency_keys": {"request_hash", "headers", "body"},  # the answer itself is the rest of the export
+}
 
 
 async def export_person(

@@ -35,6 +35,8 @@ class PersonalTable:
 
 # In the order erasure works through them: rows that point at others go before the rows they point at.
 PERSONAL_TABLES: dict[str, PersonalTable] = {
+    # Answers kept for a retry: they show the file, so they go with it.
+    "idempotency_keys": PersonalTable((("household_id", "household"), ("case_id", "cases")), Erase.delete),
     "referral_status_changes": PersonalTable((("referral_id", "referrals"),), Erase.delete),
     "referrals": PersonalTable((("case_id", "cases"),), Erase.delete),
     "attachments": PersonalTable((("case_id", "cases"),), Erase.delete),
@@ -92,7 +94,6 @@ NOT_PERSONAL: dict[str, str] = {
     "webhook_deliveries": "event ids and delivery states; the content is the event's",
     "event_recipients": "event numbers and organisations",
     "adapter_checkpoints": "partner systems' positions",
-    "idempotency_keys": "answers kept 24 hours for retries; answered again only to the client that asked",
     "erasures": "when a household's file was erased, on what grounds, and how many rows: no content",
 }
 

@@ -20,6 +20,7 @@ class Referral(SQLModel, table=True):
     reason: str = Field(sa_type=Text)
     basis: str = code_field()
     basis_reference: str = text_field(200)
+    consent_id: uuid.UUID | None = Field(default=None, foreign_key="consents.id")
     status: str = code_field(index=True)
     status_reason: str | None = Field(default=None, sa_type=Text)
     outcome: str | None = code_field(default=None)

@@ -24,6 +24,9 @@ class ReferralCreate(ApiModel):
     reason: str = Field(min_length=1, max_length=4000)
     basis: LawfulBasis = Field(description="The basis on which the receiver will take part.")
     basis_reference: str = Field(min_length=1, max_length=200)
+    consent_id: uuid.UUID | None = Field(
+        default=None, description="With basis `consent`: the consent in force for the organisation referred to."
+    )
 
 
 class ReferralStatusUpdate(ApiModel):

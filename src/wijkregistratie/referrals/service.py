@@ -18,11 +18,14 @@ from wijkregistratie.access.visibility import (
 from wijkregistratie.cases.models import Case
 from wijkregistratie.cases.queries import current_involvement
 from wijkregistratie.cases.service import involve
+from wijkregistratie.consents.service import check_basis
+from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import CaseStatus, InvolvementRole, ReferralStatus
 from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event
@@ -56,6 +59,7 @@ async def create_referral(
         service = await session.get(Service, data.service_id)
         if service is None or service.organisation_id != data.organisation_id:
             raise InvalidInput.field("serviceId", "not a service of the organisation referred to")
+    await check_basis(session, case.household_id, data.organisation_id, data.basis, data.consent_id)
     referral = Referral(
         case_id=case.id,
         from_organisation_id=principal.organisation_id,
@@ -64,6 +68,7 @@ async def create_referral(
         reason=data.reason,
         basis=data.basis,
         basis_reference=data.basis_reference,
+        consent_id=data.consent_id,
         status=S.requested,
     )
     session.add(referral)
@@ -116,6 +121,7 @@ async def _involve_receiver(session: AsyncSession, referral: Referral, principal
             referral.basis,
             referral.basis_reference,
             None,
+            consent_id=referral.consent_id,
             actor=principal,
         )
 
@@ -182,6 +188,7 @@ async def list_referrals(
     if status:
         statement = statement.where(Referral.status == status)
     rows, next_cursor = await paginate(session, statement, Referral.created_at, Referral.id, cursor, limit)
+    note_subjects(session, *(Subject(case_id=r.case_id) for r in rows))
     return [await _read(session, r) for r in rows], next_cursor
 
 

@@ -9,6 +9,7 @@ from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.signals import service, triage
@@ -37,12 +38,16 @@ SignalId = Annotated[uuid.UUID, Path(alias="signalId", description="The signal's
     "",
     status_code=201,
     summary="Register a signal",
-    description="Registers a concern about a household, found by id, by a member's BSN or by address, or "
-    "registered with it. The answer says at once whether the household is **already known**: whether it has "
-    "an open case, which organisations are involved and who leads, with their contact details — never what "
-    "the case is about.",
-    responses=errors(409),
+    description="Registers a concern about a household for a team your organisation takes part in whose area "
+    "holds the address (by default the team serving it). The household is named by id (one you may see), or "
+    "by address and members (with a member's BSN where known), and registered when the record does not know "
+    "it: the answer does not say which. It says at once whether the household is **already known**: which "
+    "organisations help it and whom to call — never why, in which role or how far. Registering gives sight "
+    "of the signal and that answer only, not of the household's file; the answer is logged against the "
+    "household, and each client registers a limited number of signals a minute.",
+    responses=errors(),
 )
+@declare(per_client_per_minute=lambda settings: settings.signal_rate_limit_per_minute)
 async def register_signal(session: Session, vault: Vault, principal: Writer, body: SignalCreate) -> SignalRegistered:
     return await service.register_signal(session, vault, principal, body)
 

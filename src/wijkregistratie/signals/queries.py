@@ -5,13 +5,16 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.route_facts import Subject, path_ids
 from wijkregistratie.signals.models import Signal, SignalAssignment
 from wijkregistratie.signals.schemas import SignalRead
 
 
 async def signal_reads(session: AsyncSession, signals: Sequence[Signal]) -> list[SignalRead]:
-    """Signals with their assigned professionals, in one query for the lot."""
+    """Signals with their assigned professionals, in one query for the lot; each shown is noted for the
+    access log."""
+    note_subjects(session, *(Subject(case_id=s.case_id, household_id=s.household_id) for s in signals))
     ids = [s.id for s in signals]
     assigned: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
     if ids:

@@ -5,7 +5,6 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from wijkregistratie.core.codes import (
-    InvolvementRole,
     LawfulBasis,
     LifeDomain,
     SignalSource,
@@ -21,13 +20,19 @@ from wijkregistratie.professionals.schemas import ProfessionalContact
 
 
 class HouseholdReference(ApiModel):
-    """Which household the signal concerns: by id, by a member's BSN, or by address with its members.
+    """Which household the signal concerns: by id (one you may see), or by address, with its members and a
+    member's BSN where known.
 
-    When no household matches, one is registered with the address and members given (so the contract asks
-    for at least one member with an address).
+    When no household matches, one is registered with the address and members given. A BSN always comes
+    with the address and the member it belongs to, so the answer never depends on whether it is known.
     """
 
-    model_config = ConfigDict(json_schema_extra=requires_one_of(("id",), ("bsn",), ("address", "members")))
+    model_config = ConfigDict(
+        json_schema_extra=requires_one_of(("id",), ("address",))
+        # A BSN comes with the address and the members. (One-item lists: the document's model keeps no order
+        # in `dependentRequired`.)
+        | {"dependentRequired": {"bsn": ["address"]}, "dependentSchemas": {"bsn": {"required": ["members"]}}}
+    )
 
     id: uuid.UUID | None = None
     bsn: str | None = Field(
@@ -123,21 +128,20 @@ class SignalRead(ApiModel):
 
 
 class InvolvedOrganisation(ApiModel):
-    """That an organisation is involved, in which role, and whom to call. Never why."""
+    """That an organisation is involved, and whom to call there. Never why, nor in which role."""
 
     organisation_id: uuid.UUID
     name: str = Field(max_length=200)
-    role: InvolvementRole
     contact_name: str | None = Field(default=None, max_length=200)
     contact_phone: str | None = Field(default=None, max_length=30)
     contact_email: str | None = Field(default=None, max_length=254)
 
 
 class AlreadyKnown(ApiModel):
-    """The Verwijsindex answer: whether someone already helps, and who to call — not the content."""
+    """The Verwijsindex answer (Jeugdwet §7.1): whether other organisations already help the household, and
+    whom to call — never why, what the case is about, in which role or how far it is."""
 
     known: bool = Field(description="The household has an open case.")
-    case_status: str | None = Field(default=None, max_length=20, description="Status of the open case, if any.")
     involved_organisations: list[InvolvedOrganisation] = Field(default_factory=list, max_length=100)
     lead_professional: ProfessionalContact | None = None
 
@@ -149,15 +153,12 @@ class SignalRegistered(SignalRead):
             "examples": [
                 _READ_EXAMPLE
                 | {
-                    "householdCreated": False,
                     "alreadyKnown": {
                         "known": True,
-                        "caseStatus": "active",
                         "involvedOrganisations": [
                             {
                                 "organisationId": "9a576c1f-8f2b-4d01-8f1c-1b8e3f5e4d0a",
                                 "name": "GGZ Maasoever",
-                                "role": "lead",
                                 "contactName": "Karim Bouali",
                                 "contactPhone": "010-2223344",
                             }
@@ -175,7 +176,6 @@ class SignalRegistered(SignalRead):
         },
     )
 
-    household_created: bool = Field(description="Whether this registration created the household.")
     already_known: AlreadyKnown
 
 
@@ -218,6 +218,9 @@ class SignalAccept(ApiModel):
         default=LawfulBasis.statutory_task, description="Basis of the team's involvement in a new case."
     )
     basis_reference: str = Field(default="Wmo 2015 art. 2.3.2 (neighbourhood team task)", min_length=1, max_length=200)
+    consent_id: uuid.UUID | None = Field(
+        default=None, description="With basis `consent`: the household member's consent in force it rests on."
+    )
 
 
 class SignalDecline(ApiModel):

@@ -3,13 +3,16 @@ import uuid
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.access.rules import may_register_in
 from wijkregistratie.access.visibility import signals_visible_to, visible_household, visible_signal
 from wijkregistratie.cases.queries import open_case_of
 from wijkregistratie.cases.service import already_known
+from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.codes import MatchTrigger, SignalStatus
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import signal_event
@@ -20,14 +23,20 @@ from wijkregistratie.signals.models import Signal
 from wijkregistratie.signals.queries import signal_reads
 from wijkregistratie.signals.schemas import HouseholdReference, SignalCreate, SignalRead, SignalRegistered
 from wijkregistratie.teams.models import Team
-from wijkregistratie.teams.service import team_for_area
+from wijkregistratie.teams.service import teams_serving
 
 
 async def register_signal(
     session: AsyncSession, vault: BsnVault, principal: Principal, data: SignalCreate
 ) -> SignalRegistered:
-    household, created = await _resolve_household(session, vault, principal, data.household)
-    team = await _resolve_team(session, data.team_id, household)
+    """Register a concern about a household for a team the caller works in.
+
+    The answer is the same whether the household was known or not, but for `alreadyKnown`: that another
+    organisation helps it and whom to call. Registering gives sight of the signal and that answer only,
+    and the look is logged against the household.
+    """
+    household = await _resolve_household(session, vault, principal, data.household)
+    team = await _registration_team(session, principal, data.team_id, household)
     signal = Signal(
         household_id=household.id,
         team_id=team.id,
@@ -57,57 +66,58 @@ async def register_signal(
     open_case = await open_case_of(session, household.id)
     if open_case is not None:
         await record_matches(session, open_case, principal.organisation_id, MatchTrigger.signal, signal.id)
+    note_subjects(session, Subject(household_id=household.id))
     return SignalRegistered.model_validate(
-        signal.model_dump()
-        | {"household_created": created, "already_known": await already_known(session, household.id)}
+        signal.model_dump() | {"already_known": await already_known(session, household.id)}
     )
 
 
 async def _resolve_household(
     session: AsyncSession, vault: BsnVault, principal: Principal, reference: HouseholdReference
-) -> tuple[Household, bool]:
+) -> Household:
+    """The household a signal concerns. By id only one the caller may see; by BSN or address the household
+    the record knows, or a new one: the caller is not told which, so a registration is no lookup."""
     if reference.id is not None:
         try:
-            return await visible_household(session, principal, reference.id), False
+            return await visible_household(session, principal, reference.id)
         except NotFound as exc:
             raise InvalidInput.field("household.id", "no household with this id is known to you") from exc
-    if reference.bsn is not None:
-        found = await households.find_by_bsn(session, vault, reference.bsn)
-        if found:
-            return found, False
-        if reference.address is None:
-            raise InvalidInput.field(
-                "household.address",
-                "no household with this BSN is known; give the address and members to register it",
-            )
-        if not any(m.bsn == reference.bsn for m in reference.members):
-            raise InvalidInput.field("household.members", "include the person whose BSN is given")
     address = reference.address
     if address is None:
-        raise InvalidInput.field("household", "name the household by id, bsn or address")
-    found = await households.find_by_address(
+        # Whether a BSN is known must not decide the answer: a BSN comes with the address and members.
+        raise InvalidInput.field("household.address", "give the address and members with a BSN, or the household id")
+    if reference.bsn is not None and not any(m.bsn == reference.bsn for m in reference.members):
+        raise InvalidInput.field("household.members", "include the person whose BSN is given")
+    for bsn in [m.bsn for m in reference.members if m.bsn]:
+        found = await households.find_by_bsn(session, vault, bsn)
+        if found:
+            return found
+    at_address = await households.households_at(
         session, address.postcode, address.house_number, address.house_number_addition
     )
+    found = await households.matching(session, at_address, reference.members)
     if found:
-        return found, False
-    if not reference.members:
-        raise InvalidInput.field("household.members", "a new household needs at least one member")
-    household = await households.create_household(
+        return found
+    return await households.create_household(
         session, vault, principal, address, reference.members, reference.phone, reference.email
     )
-    return household, True
 
 
-async def _resolve_team(session: AsyncSession, team_id: uuid.UUID | None, household: Household) -> Team:
+async def _registration_team(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID | None, household: Household
+) -> Team:
+    """The team named, or the team serving the household's neighbourhood: one the caller works in."""
     if team_id is not None:
         team = await session.get(Team, team_id)
-        if team is None:
-            raise InvalidInput.field("teamId", "unknown team")
+        if team is None or not await may_register_in(session, principal, team, household.buurt_code):
+            raise InvalidInput.field(
+                "teamId", "not a team your organisation takes part in whose area holds the address"
+            )
         return team
-    team = await team_for_area(session, household.buurt_code) if household.buurt_code else None
-    if team is None:
-        raise InvalidInput.field("teamId", "no team serves the household's neighbourhood; give a teamId")
-    return team
+    for team in await teams_serving(session, household.buurt_code) if household.buurt_code else []:
+        if await may_register_in(session, principal, team, household.buurt_code):
+            return team
+    raise InvalidInput.field("teamId", "your organisation takes part in no team serving this address")
 
 
 async def get_signal(session: AsyncSession, principal: Principal, signal_id: uuid.UUID) -> SignalRead:

@@ -136,6 +136,7 @@ async def accept(
                 signal_ids=[signal.id],
                 basis=data.basis,
                 basis_reference=data.basis_reference,
+                consent_id=data.consent_id,
             ),
         )
         case_id = opened.id

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Admin, Authenticated, Reader
 from wijkregistratie.signals import triage
@@ -63,5 +64,6 @@ async def get_team(session: Session, _principal: Authenticated, team_id: TeamId)
     "life domains, assigned professionals and first-contact deadline against the team's target in days.",
     responses=errors(403),
 )
+@declare(personal=True)
 async def triage_queue(session: Session, principal: Reader, team_id: TeamId) -> TriageQueue:
     return await triage.queue(session, principal, team_id)

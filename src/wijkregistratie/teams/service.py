@@ -54,13 +54,20 @@ async def list_teams(
     return [_read(t, await _organisation_ids(session, t.id)) for t in teams], next_cursor
 
 
+async def teams_serving(session: AsyncSession, buurt_code: str) -> list[Team]:
+    """The teams whose area holds a neighbourhood, the most specific area first."""
+    teams: Sequence[Team] = (await session.exec(select(Team))).all()
+
+    def specificity(team: Team) -> int:
+        return max(len(c) for c in team.area_codes if area_codes_cover([c], buurt_code))
+
+    return sorted((t for t in teams if area_codes_cover(t.area_codes, buurt_code)), key=specificity, reverse=True)
+
+
 async def team_for_area(session: AsyncSession, buurt_code: str) -> Team | None:
     """The team serving a neighbourhood; the most specific area code wins."""
-    teams: Sequence[Team] = (await session.exec(select(Team))).all()
-    covering = [t for t in teams if area_codes_cover(t.area_codes, buurt_code)]
-    if not covering:
-        return None
-    return max(covering, key=lambda t: max(len(c) for c in t.area_codes if area_codes_cover([c], buurt_code)))
+    serving = await teams_serving(session, buurt_code)
+    return serving[0] if serving else None
 
 
 async def _organisation_ids(session: AsyncSession, team_id: uuid.UUID) -> list[uuid.UUID]:

@@ -8,33 +8,31 @@ at least once — a worker killed mid-call leaves the delivery waiting — so re
 `webhook-id`, which is the event's id.
 """
 
-import asyncio
 import base64
 import hashlib
 import hmac
-import ipaddress
 import logging
 import random
 import secrets
-import socket
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from cryptography.fernet import Fernet, MultiFernet
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.access.visibility import events_visible_to
+from wijkregistratie.access.visibility import events_visible_to, subscription_principal
+from wijkregistratie.core.access_log import record_access
 from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.security import Principal
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.events.models import Event
-from wijkregistratie.events.service import to_cloud_event
+from wijkregistratie.events.service import event_subject, to_cloud_event
+from wijkregistratie.webhooks import callbacks
 from wijkregistratie.webhooks.models import Delivery, Subscription
 
 log = logging.getLogger("wijkregistratie.webhooks")
@@ -70,40 +68,14 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
-async def refuse_callback(url: str, settings: Settings) -> str | None:
-    """Why this callback may not be called, or None. Private, loopback and link-local addresses are refused
-    (the API must not be made to call into its own network) unless the host is on the allow-list."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "a callback is an absolute https URL"
-    allowed = {h.lower() for h in settings.webhook_allowed_hosts}
-    host = parts.hostname.lower()
-    if host in allowed or f"{host}:{parts.port}" in allowed:
-        return None
-    if parts.scheme != "https":
-        return "a callback is an absolute https URL"
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-    except OSError:
-        return "the callback's host does not resolve"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
-            return "the callback resolves to a private, loopback or link-local address"
-    return None
-
-
 async def fan_out(session: AsyncSession) -> int:
     """Create the deliveries of every active subscription for the events after its cursor."""
     created = 0
     statement = select(Subscription).where(Subscription.status == "active").with_for_update(skip_locked=True)
     for subscription in (await session.exec(statement)).all():
-        principal = Principal(
-            client_id="webhooks",
-            organisation_id=subscription.organisation_id,
-            scopes=frozenset(),
-            coordinated_team_ids=frozenset(uuid.UUID(t) for t in subscription.team_ids),
-        )
+        principal = await subscription_principal(session, subscription)
+        if principal is None:
+            continue  # its owner was disabled: nothing is handed on until it is enabled again
         events = (
             await session.exec(
                 select(Event)
@@ -170,6 +142,9 @@ async def _work_queue(
     subscription: Subscription,
     outcome: Outcome,
 ) -> None:
+    owner = await subscription_principal(session, subscription)
+    if owner is None:
+        return  # its owner was disabled: what waits stays until it is enabled again
     secret = box.open(subscription.secret_encrypted)
     queue = await session.exec(
         select(Delivery, Event)
@@ -181,9 +156,25 @@ async def _work_queue(
     for head, event in queue.all():
         if head.next_attempt_at > utcnow():
             return  # in order: a delivery waiting for its retry holds the ones after it
+        if not await _still_visible(session, owner, event):
+            # Rights follow the owner: what it may no longer see is not sent, whatever it could see before.
+            head.state, head.last_error = "withdrawn", "the subscription's owner may no longer see this event"
+            session.add(head)
+            continue
         status, error = await _send(client, settings, subscription.url, secret, event)
         head.attempts += 1
         head.last_status, head.last_error = status, error
+        record_access(
+            session,
+            owner,
+            action="push",
+            route="webhook",
+            resource_type="events",
+            resource_id=str(event.id),
+            subject=event_subject(event),
+            status=status or 0,
+            purpose=Purpose.synchronisation,
+        )
         if status is not None and 200 <= status < 300:
             head.state, head.delivered_at = "delivered", utcnow()
             outcome.delivered += 1
@@ -211,22 +202,34 @@ def retry_at(now: datetime, attempts: int) -> datetime:
     return now + timedelta(seconds=delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not a secret
 
 
+async def _still_visible(session: AsyncSession, owner: Principal, event: Event) -> bool:
+    statement = select(Event.sequence).where(Event.sequence == event.sequence, events_visible_to(owner))
+    return (await session.exec(statement)).first() is not None
+
+
 async def _send(
     client: httpx.AsyncClient, settings: Settings, url: str, secret: str, event: Event
 ) -> tuple[int | None, str | None]:
-    refusal = await refuse_callback(url, settings)  # again: a name may resolve elsewhere by now
-    if refusal:
-        return None, refusal
+    try:
+        target = await callbacks.resolve(url, settings)  # now: a name may resolve elsewhere than before
+    except callbacks.CallbackRefused as refusal:
+        return None, refusal.reason
     body = to_cloud_event(event).model_dump_json(by_alias=True, exclude_none=True).encode()
     timestamp = int(time.time())
-    headers = {
+    headers = target.headers | {
         "content-type": "application/cloudevents+json",
         "webhook-id": str(event.id),
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature(secret, str(event.id), timestamp, body),
     }
     try:
-        response = await client.post(url, content=body, headers=headers, timeout=settings.webhook_timeout_seconds)
+        response = await client.post(
+            target.url,
+            content=body,
+            headers=headers,
+            extensions=target.extensions,
+            timeout=settings.webhook_timeout_seconds,
+        )
     except httpx.TimeoutException:
         return None, "the receiver did not answer in time"
     except httpx.HTTPError as exc:

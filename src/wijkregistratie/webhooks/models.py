@@ -22,8 +22,9 @@ class Subscription(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisations.id", index=True)
-    # A coordinator's subscription also carries its teams' events, as the coordinator's own feed does.
-    team_ids: list[str] = json_field()
+    # The client that made it: a subscription reaches what that client may see at each delivery (a
+    # coordinator's also its teams' events), and nothing once it is disabled.
+    client_id: str | None = text_field(100, default=None, index=True)
     url: str = text_field(2000)
     event_types: list[str] = json_field()  # empty: every type
     description: str | None = text_field(200, default=None)
@@ -52,7 +53,7 @@ class Delivery(SQLModel, table=True):
     event_sequence: int = Field(sa_column=Column(SequenceNumber, nullable=False))
     event_id: uuid.UUID
     event_type: str = text_field(100)
-    state: str = code_field(default="pending")  # pending, delivered, dead
+    state: str = code_field(default="pending")  # pending, delivered, dead, withdrawn (its owner lost sight)
     attempts: int = 0
     next_attempt_at: datetime = timestamp_field()
     last_status: int | None = None

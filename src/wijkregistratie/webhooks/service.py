@@ -11,7 +11,8 @@ from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.security import Principal
 from wijkregistratie.core.settings import Settings
-from wijkregistratie.webhooks.delivery import SecretBox, new_secret, refuse_callback
+from wijkregistratie.webhooks import callbacks
+from wijkregistratie.webhooks.delivery import SecretBox, new_secret
 from wijkregistratie.webhooks.models import Delivery, Subscription
 from wijkregistratie.webhooks.schemas import (
     DeliveryRead,
@@ -25,9 +26,10 @@ DELIVERY_LOG_SIZE = 100
 
 
 async def _checked_url(url: str, settings: Settings) -> str:
-    refusal = await refuse_callback(url, settings)
-    if refusal:
-        raise InvalidInput.field("url", refusal)
+    try:
+        await callbacks.resolve(url, settings)
+    except callbacks.CallbackRefused as refusal:
+        raise InvalidInput.field("url", refusal.reason) from refusal
     return url
 
 
@@ -37,7 +39,7 @@ async def create(
     secret = new_secret()
     subscription = Subscription(
         organisation_id=principal.organisation_id,
-        team_ids=sorted(str(t) for t in principal.coordinated_team_ids),
+        client_id=principal.client_id,  # its reach is its owner's, as it stands at each delivery
         url=await _checked_url(data.url, settings),
         event_types=[t.value for t in data.event_types],
         description=data.description,
