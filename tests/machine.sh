@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `make test` needs of the machine, installed or started when it is missing: Node.js (the API Design
-# Rules linter), Chromium (the dashboard test) and a PostgreSQL server. Prints, as its last line, the
-# address of that server for WR_TEST_POSTGRES_URL; everything else goes to standard error.
+# Rules linter), curl (the README's walk through the API), Chromium (the dashboard test) and a PostgreSQL
+# server. Prints, as its last line, the address of that server for WR_TEST_POSTGRES_URL; everything else
+# goes to standard error.
 # Needs root (or sudo) only for what it has to install or start. Runs without standard input.
 set -euo pipefail
 exec 3>&1 1>&2
@@ -20,6 +21,7 @@ apt_install() {
 }
 
 command -v npx >/dev/null 2>&1 || { echo "machine: installing Node.js"; apt_install nodejs npm; }
+command -v curl >/dev/null 2>&1 || { echo "machine: installing curl (the README's walk)"; apt_install curl ca-certificates; }
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
   { echo "machine: installing Chromium"; apt_install chromium fonts-dejavu-core; }
 
