@@ -327,7 +327,7 @@ async def measure(database_url: str, year: int, runs: int) -> list[float]:
         for _ in range(runs + 1):
             async with create_sessionmaker(engine)() as session:
                 began = time.perf_counter()
-                figures = await compute(session, None, "GM0599", None, str(year), [])
+                figures = await compute(session, "GM0599", None, "GM0599", None, str(year), [])
                 timings.append((time.perf_counter() - began) * 1000)
                 assert len(figures.indicators) == 10
     finally:

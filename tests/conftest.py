@@ -29,6 +29,8 @@ from wijkregistratie.core.database import create_engine, create_sessionmaker
 from wijkregistratie.core.migrate import upgrade
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.main import create_app
+from wijkregistratie.municipalities.schemas import MunicipalityCreate
+from wijkregistratie.municipalities.service import create_municipality
 from wijkregistratie.organisations.schemas import OrganisationCreate
 from wijkregistratie.organisations.service import create_organisation
 
@@ -83,6 +85,19 @@ def run_async(database_url: str, work: Callable[[Any], Awaitable[T]]) -> T:
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+# How the first version of a plan is written: only if there is none yet.
+FIRST_VERSION = {"If-None-Match": "*"}
+
+# The municipality every test world lives in (Rotterdam's CBS code; the areas below are within it).
+MUNICIPALITY = "GM0599"
+
+
+def migrated(database_url: str) -> None:
+    """The schema, and the municipality the tests' teams and figures clients belong to."""
+    upgrade(database_url)
+    run_async(database_url, lambda s: create_municipality(s, MunicipalityCreate(code=MUNICIPALITY, name="Rotterdam")))
 
 
 def free_port() -> int:
@@ -179,6 +194,13 @@ class Caller:
     def patch(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("PATCH", path, **kwargs)
 
+    def act(self, path: str, **kwargs: Any) -> httpx.Response:
+        """POST an action on a versioned resource (the address without its last step) naming, in
+        `If-Match`, the version this caller reads of it — as a partner system does."""
+        current = self.get(path.rsplit("/", 1)[0])
+        headers = {"If-Match": current.headers["ETag"]} if "ETag" in current.headers else {}
+        return self.post(path, headers=headers | kwargs.pop("headers", {}), **kwargs)
+
 
 @dataclass
 class Api:
@@ -198,7 +220,14 @@ class Api:
     ) -> Caller:
         client, secret = run_async(
             self.database_url,
-            lambda s: create_client(s, organisation_id, "test client", scopes, coordinates or []),
+            lambda s: create_client(
+                s,
+                organisation_id,
+                "test client",
+                scopes,
+                coordinates or [],
+                municipality_code=MUNICIPALITY if "figures:read" in scopes else None,
+            ),
         )
         return Caller(self.http, client.client_id, secret, organisation_id)
 
@@ -239,7 +268,7 @@ def empty_database(backend: str, directory: Path) -> Iterator[str]:
 def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     backend = request.param
     with empty_database(backend, tmp_path_factory.mktemp(backend)) as database_url:
-        upgrade(database_url)
+        migrated(database_url)
         settings = settings_for_tests(database_url)
         with Server(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             yield Api(backend, server.url, database_url, settings, http)
@@ -250,7 +279,7 @@ def service_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     """The service tier's database: migrated once per test process and database kind."""
     backend = request.param
     with empty_database(backend, tmp_path_factory.mktemp(f"service-{backend}")) as database_url:
-        upgrade(database_url)
+        migrated(database_url)
         yield database_url
 
 

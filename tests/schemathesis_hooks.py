@@ -26,6 +26,7 @@ from typing import Any
 import schemathesis
 from hypothesis import strategies as st
 
+from wijkregistratie.attachments.schemas import ALLOWED_MEDIA_TYPES
 from wijkregistratie.core.identifiers import is_valid_bsn
 from wijkregistratie.core.pagination import encode_cursor
 from wijkregistratie.webhooks.schemas import CALLBACK_PATTERN as WEBHOOK_CALLBACK_PATTERN
@@ -96,3 +97,9 @@ def _in_the_team(body: dict[str, Any]) -> None:
     members = household.get("members")
     if isinstance(household.get("bsn"), str) and isinstance(members, list) and members and isinstance(members[0], dict):
         members[0]["bsn"] = household["bsn"]  # the BSN given is a member's
+
+
+@schemathesis.serializer(*(media for media in ALLOWED_MEDIA_TYPES if media != "text/plain"))
+def _file(_context: Any, value: Any) -> bytes:
+    """A file part as its bytes: the attachment upload declares the media types its `file` part may have."""
+    return value if isinstance(value, bytes) else str(value).encode()

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import Caller, Story, World, run_async
+from tests.conftest import FIRST_VERSION, Caller, Story, World, run_async
 from wijkregistratie.core.access_log import purge
 from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.models import AccessLogEntry
@@ -50,7 +50,7 @@ def test_every_look_and_change_is_logged_with_who_what_why_and_where(
     assert world.ggz.get(f"/v1/cases/{case_id}", headers={"Purpose-Of-Use": "coordination"}).status_code == 200
     assert world.outsider.get(f"/v1/cases/{case_id}").status_code == 404
     plan = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
-    assert world.ggz.put(f"/v1/cases/{case_id}/plan", json=plan).status_code == 200
+    assert world.ggz.put(f"/v1/cases/{case_id}/plan", json=plan, headers=FIRST_VERSION).status_code == 200
     entries = _log(auditor, caseId=case_id)
     read = next(e for e in entries if e["organisationId"] == str(world.orgs["ggz"]) and e["action"] == "read")
     assert read["route"] == "/v1/cases/{caseId}" and read["resourceId"] == case_id

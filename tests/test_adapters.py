@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Server, World, new_address
+from tests.conftest import FIRST_VERSION, Server, World, new_address
 from wijkregistratie.adapters.simulator import Store, create_simulator
 from wijkregistratie.worker.runner import Worker
 
@@ -127,7 +127,7 @@ def test_a_client_typed_in_once_lands_in_the_record_and_in_the_other_system(
         },
     )
     assert joined.status_code == 201
-    assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN).status_code == 200
+    assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
     _work(world, config)
     assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE", "PLAN"]
     assert "PLAN" in a.kinds(case["id"]) and "DOSSIER_GEOPEND" not in a.kinds(case["id"])  # not its own news
@@ -175,7 +175,7 @@ def test_a_partner_that_is_down_catches_up_without_duplicates(
     _work(world, config)
     b.store.fault = {"plat": True}
     for version in (1, 2):
-        headers = {"If-Match": f'"{version - 1}"'} if version > 1 else {}
+        headers = {"If-Match": f'"{version - 1}"'} if version > 1 else FIRST_VERSION
         assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN, headers=headers).status_code == 200
     _work(world, config, rounds=3)
     assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE"]

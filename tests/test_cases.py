@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from tests.conftest import Story, World, open_case, register_signal
+from tests.conftest import FIRST_VERSION, Story, World, open_case, register_signal
 
 
 def _record(world: World, story: Story) -> dict[str, Any]:
@@ -37,6 +37,7 @@ def test_the_whole_record_in_one_read(world: World, story: Story) -> None:
     plan = world.ggz.put(
         f"/v1/cases/{story.case['id']}/plan",
         json={"goals": [{"lifeDomain": "finances", "iWant": "Rust in mijn geldzaken", "result": "Geen schulden"}]},
+        headers=FIRST_VERSION,
     )
     assert plan.status_code == 200, plan.text
     response = world.ggz.get(f"/v1/cases/{story.case['id']}")

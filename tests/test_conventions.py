@@ -1,8 +1,11 @@
 """The conventions every partner relies on: versions, errors, paging, health and metrics."""
 
 import re
+import uuid
+from typing import Any
 
 from tests.conftest import Story, World, open_case, register_signal
+from wijkregistratie.main import create_app
 
 
 def test_every_response_carries_the_api_version(world: World) -> None:
@@ -109,3 +112,34 @@ def test_a_nul_character_is_refused_not_a_server_error(world: World, story: Stor
     # Outside a body, where no model looks at it, the database's refusal is answered as bad input too.
     searched = world.ggz.get("/v1/cases", params={"reference": "a\u0000b"})
     assert searched.status_code in (200, 400), searched.text
+
+
+def _example_path(path: str, operation: dict[str, Any]) -> str:
+    """The operation's address with each path parameter filled in with a value of its type."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] != "path":
+            continue
+        schema = parameter["schema"]
+        value = {"uuid": str(uuid.uuid4())}.get(
+            schema.get("format", ""), "1" if schema.get("type") == "integer" else ""
+        )
+        value = value or ("GM0599" if parameter["name"] == "code" else "x")
+        path = path.replace("{" + parameter["name"] + "}", value)
+    return f"/v1{path}"
+
+
+def test_an_unknown_query_parameter_is_refused_by_every_operation(world: World) -> None:
+    """Derived from each route's declared parameters: a misspelt filter never returns an unfiltered list."""
+    paths = create_app().openapi()["paths"]
+    checked = 0
+    for path, item in paths.items():
+        for method, operation in item.items():
+            address = _example_path(path, operation)
+            for caller in (world.api.http, world.coordinator):
+                response = caller.request(method.upper(), address, params={"leadProfesionalId": "1"})
+                assert response.status_code == 400, (method, path, response.text)
+                assert response.json()["invalidParams"][0]["name"] == "leadProfesionalId", (method, path)
+            checked += 1
+    assert checked == sum(len(item) for item in paths.values()) > 90
+    listed = world.coordinator.get("/v1/cases", params={"leadProfessionalId": world.professionals["ggz"]["id"]})
+    assert listed.status_code == 200  # the parameter it does declare

@@ -65,7 +65,9 @@ def test_the_application_role_works_but_cannot_change_or_unguard_the_access_log(
             api = Api("postgresql", server.url, app_url, settings, http)
             woongoed = api.new_organisation("Woongoed", "housing_corporation")
             housing = api.new_caller(woongoed, ["record:read", "record:write"])
-            team = api.new_caller(api.new_organisation("Gemeente", "municipality"), ["admin"]).post(
+            admin = api.new_caller(api.new_organisation("Gemeente", "municipality"), ["admin"])
+            assert admin.post("/v1/municipalities", json={"code": "GM0599", "name": "Rotterdam"}).status_code == 201
+            team = admin.post(
                 "/v1/teams",
                 json={
                     "name": "Buurtteam",

@@ -158,7 +158,7 @@ def test_another_organisations_consent_cannot_be_withdrawn_by_a_reporter(world: 
     ).json()
     # The housing corporation reported the household, and registers another signal: still no file of its own.
     register_signal(world.housing, world, household={"address": story.address_reference()})
-    refused = world.housing.post(
+    refused = world.housing.act(
         f"/v1/households/{household}/consents/{consent['id']}/withdraw", json={"withdrawnOn": "2026-02-01"}
     )
     assert refused.status_code == 404
@@ -356,7 +356,7 @@ def test_an_erasure_empties_the_stored_answers(world: World, auditor: Caller) ->
     for open_signal in world.coordinator.get("/v1/signals", params={"householdId": signal["householdId"]}).json()[
         "items"
     ]:
-        world.coordinator.post(f"/v1/signals/{open_signal['id']}/decline", json={"reason": "Dubbel."})
+        world.coordinator.act(f"/v1/signals/{open_signal['id']}/decline", json={"reason": "Dubbel."})
     erased = auditor.post(f"/v1/households/{signal['householdId']}/erasures", json={"requestReference": "AVG-1"})
     assert erased.status_code == 201, erased.text
     assert stored() == 0

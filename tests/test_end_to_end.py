@@ -22,11 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Caller, Server, empty_database, free_port, new_address, run_async
+from tests.conftest import FIRST_VERSION, Caller, Server, empty_database, free_port, migrated, new_address, run_async
 from tests.receiver import Receiver
 from wijkregistratie.adapters.simulator import Store, create_simulator
 from wijkregistratie.auth.service import create_client
-from wijkregistratie.core.migrate import upgrade
 from wijkregistratie.organisations.schemas import OrganisationCreate
 from wijkregistratie.organisations.service import create_organisation
 from wijkregistratie.teams.schemas import TeamCreate
@@ -89,7 +88,7 @@ def city(tmp_path: Path) -> Iterator[City]:
         Server(create_simulator(stores[0])) as partner_a,
         Server(create_simulator(stores[1])) as partner_b,
     ):
-        upgrade(database_url)
+        migrated(database_url)
 
         async def setting_up(session: Any) -> dict[str, Any]:
             orgs = {
@@ -235,7 +234,7 @@ def test_typed_once_it_reaches_everyone_and_a_partner_that_was_down_catches_up(c
     _involve_b(city, case_id)
     _wait(lambda: [n["soort"] for n in city.notes_b(case_id)] == ["DOSSIER", "BETROKKENE"], 30, "B's dossier")
 
-    assert city.debt.put(f"/v1/cases/{case_id}/plan", json=PLAN).status_code == 200
+    assert city.debt.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
     _wait(lambda: any(n["soort"] == "PLAN" for n in city.notes_b(case_id)), 30, "the plan in B's system")
     assert not any(n["dossier"] == case_id and n["soort"] == "PLAN" for n in city.partner_a.notes.values())
 
@@ -268,7 +267,7 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_the_partn
     city.kill("worker2")  # one worker left, so it is the one in the middle of the delivery
     city.partner_b.fault = {"vertraging": 2}
     before = city.partner_b.notes_received
-    assert city.debt.put(f"/v1/cases/{case_id}/plan", json=PLAN).status_code == 200
+    assert city.debt.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
     _wait(lambda: city.partner_b.notes_received > before, 30, "the worker to be waiting for B's answer")
     city.kill("worker1")
     city.partner_b.fault = {}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Caller, World, open_case, register_signal
+from tests.conftest import FIRST_VERSION, Caller, World, open_case, register_signal
 from wijkregistratie.core.database import create_engine, create_sessionmaker
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events import service as events
@@ -47,7 +47,7 @@ def test_those_involved_are_told_in_order_and_a_newcomer_starts_from_a_snapshot(
     opened = open_case(world.housing, signal)
     assert opened.status_code == 201, opened.text
     case_id = opened.json()["id"]
-    assert world.housing.put(f"/v1/cases/{case_id}/plan", json=PLAN).status_code == 200
+    assert world.housing.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
     joined = world.coordinator.post(
         f"/v1/cases/{case_id}/involvements",
         json={

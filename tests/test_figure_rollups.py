@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BACKENDS, empty_database, run_async
+from tests.conftest import BACKENDS, empty_database, migrated, run_async
 from wijkregistratie.assessments.models import AssessmentChange
 from wijkregistratie.cases.models import Case
 from wijkregistratie.core.codes import ClosureReason, LifeDomain, SignalSource
-from wijkregistratie.core.migrate import upgrade
 from wijkregistratie.figures import rollups
 from wijkregistratie.figures.service import ORGANISATION_BUCKETS, Scope, Totals, lead_time, read_totals
 from wijkregistratie.households.models import Household
@@ -221,7 +220,7 @@ def _scopes(city: City) -> list[Scope]:
 def test_running_totals_match_the_rows(backend: str, tmp_path: Path) -> None:
     city = _build(random.Random(7))
     with empty_database(backend, tmp_path) as database_url:
-        upgrade(database_url)
+        migrated(database_url)
         run_async(database_url, lambda s: _store(s, city))
         refreshed = run_async(database_url, rollups.refresh)
         assert refreshed is not None and refreshed.row_count > 0
@@ -236,7 +235,7 @@ def test_lead_time_percentiles_are_read_from_whole_days(backend: str, tmp_path: 
     city = _build(random.Random(11))
     scope = Scope(None, "GM0599", NOW - timedelta(days=2000), NOW + timedelta(days=1))
     with empty_database(backend, tmp_path) as database_url:
-        upgrade(database_url)
+        migrated(database_url)
         run_async(database_url, lambda s: _store(s, city))
         run_async(database_url, rollups.refresh)
         indicator = run_async(database_url, lambda s: lead_time(s, scope))
@@ -256,7 +255,7 @@ def test_a_rebuild_replaces_the_totals(backend: str, tmp_path: Path) -> None:
     city = _build(random.Random(3))
     scope = Scope(None, "GM0599", NOW - timedelta(days=2000), NOW + timedelta(days=40))
     with empty_database(backend, tmp_path) as database_url:
-        upgrade(database_url)
+        migrated(database_url)
         run_async(database_url, lambda s: _store(s, city))
         first = run_async(database_url, rollups.refresh)
         assert first is not None

@@ -19,13 +19,13 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 @pytest.fixture(scope="module")
 def area(world: World) -> dict[str, Any]:
-    """A team of its own in district WK059850: thirteen signals from the housing corporation, nine cases."""
+    """A team of its own in district WK059950: thirteen signals from the housing corporation, nine cases."""
     team = world.admin.post(
         "/v1/teams",
         json={
             "name": "Buurtteam Cijfers",
-            "municipalityCode": "GM0598",
-            "areaCodes": ["WK059850"],
+            "municipalityCode": "GM0599",
+            "areaCodes": ["WK059950"],
             "organisationIds": [str(world.orgs["housing"])],
         },
     ).json()
@@ -34,7 +34,7 @@ def area(world: World) -> dict[str, Any]:
             "/v1/signals",
             json={
                 "household": {
-                    "address": {"postcode": "3050AB", "houseNumber": number + 1, "buurtCode": "BU05985001"},
+                    "address": {"postcode": "3050AB", "houseNumber": number + 1, "buurtCode": "BU05995001"},
                     "members": [new_member()],
                 },
                 "source": "housing_corporation",
@@ -58,7 +58,7 @@ def area(world: World) -> dict[str, Any]:
         "/v1/signals",
         json={
             "household": {
-                "address": {"postcode": "3050AC", "houseNumber": 1, "buurtCode": "BU05985099"},
+                "address": {"postcode": "3050AC", "houseNumber": 1, "buurtCode": "BU05995099"},
                 "members": [new_member()],
             },
             "teamId": team["id"],
@@ -100,7 +100,7 @@ def test_counts_are_rounded_and_small_ones_secret(world: World, area: dict[str, 
     waiting = _indicator(figures, "waiting-list")
     assert waiting["total"]["status"] == "secret"  # 5 open
     assert all(c["value"] is None for c in waiting["cells"])
-    by_area = _figures(world.municipality, areaCode="WK059850").json()
+    by_area = _figures(world.municipality, areaCode="WK059950").json()
     assert _indicator(by_area, "signals-by-source")["total"]["value"] == 15
     assert figures["disclosure"] == {"roundedTo": 5, "secretBelow": 8, "minRateDenominator": 20}
 
@@ -132,8 +132,8 @@ def test_counts_are_as_of_the_latest_rebuild(world: World) -> None:
         "/v1/teams",
         json={
             "name": "Buurtteam Herbouw",
-            "municipalityCode": "GM0598",
-            "areaCodes": ["WK059860"],
+            "municipalityCode": "GM0599",
+            "areaCodes": ["WK059960"],
             "organisationIds": [str(world.orgs["housing"])],
         },
     ).json()
@@ -142,7 +142,7 @@ def test_counts_are_as_of_the_latest_rebuild(world: World) -> None:
             "/v1/signals",
             json={
                 "household": {
-                    "address": {"postcode": "3050AD", "houseNumber": number + 1, "buurtCode": "BU05986001"},
+                    "address": {"postcode": "3050AD", "houseNumber": number + 1, "buurtCode": "BU05996001"},
                     "members": [new_member()],
                 },
                 "teamId": team["id"],
@@ -153,14 +153,14 @@ def test_counts_are_as_of_the_latest_rebuild(world: World) -> None:
             },
         )
         assert registered.status_code == 201
-    before = _figures(world.municipality, areaCode="WK059860").json()
+    before = _figures(world.municipality, areaCode="WK059960").json()
     assert _indicator(before, "signals-by-source")["total"]["status"] == "secret"  # not rebuilt yet: 0
     assert _indicator(before, "waiting-list")["total"]["value"] == 10
 
     rebuilt = world.admin.post("/v1/figures/refreshes")
     assert rebuilt.status_code == 201, rebuilt.text
     assert rebuilt.json()["rowCount"] > 0
-    after = _figures(world.municipality, areaCode="WK059860").json()
+    after = _figures(world.municipality, areaCode="WK059960").json()
     assert _cell(_indicator(after, "signals-by-source"), "school")["value"] == 10
     assert after["selection"]["asOf"] == rebuilt.json()["finishedAt"]
     assert after["selection"]["asOf"] > before["selection"]["asOf"]
@@ -184,7 +184,7 @@ def test_only_an_operator_rebuilds_the_totals(world: World) -> None:
         ({"period": f"{YEAR}-03/{YEAR}-01"}, "period"),
         ({"period": f"{YEAR}-13"}, "period"),
         ({"period": "last year"}, "period"),
-        ({"areaCode": "BU05985099"}, "period"),  # one household: every figure would be secret
+        ({"areaCode": "BU05995099"}, "period"),  # one household: every figure would be secret
     ],
 )
 def test_bad_selections_are_refused(world: World, area: dict[str, Any], params: dict[str, Any], field: str) -> None:

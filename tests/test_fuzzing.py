@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from tests.conftest import (
     BACKENDS,
+    FIRST_VERSION,
     RUN_LOG,
     Server,
     empty_database,
@@ -29,6 +30,7 @@ from tests.conftest import (
     settings_for_tests,
 )
 from wijkregistratie.auth.service import create_client
+from wijkregistratie.core.clock import today
 from wijkregistratie.core.migrate import upgrade
 from wijkregistratie.demo.seed import seed_demo
 from wijkregistratie.organisations.schemas import OrganisationCreate
@@ -50,7 +52,7 @@ def _peer(database_url: str, team_id: uuid.UUID, name: str, kind: str) -> dict[s
     async def register(session: Any) -> tuple[str, str]:
         data = OrganisationCreate(name=f"Fuzz {name}", kind=kind, contact_name="Contact", contact_phone="010-1234567")
         organisation = await create_organisation(session, data)
-        session.add(TeamOrganisation(team_id=team_id, organisation_id=organisation.id))
+        session.add(TeamOrganisation(team_id=team_id, organisation_id=organisation.id, since=today()))
         client, secret = await create_client(
             session, organisation.id, f"fuzz {name}", ["record:read", "record:write"], []
         )
@@ -109,7 +111,9 @@ def _give_each_peer_records_of_its_own(url: str, auth: Path, team_id: uuid.UUID)
             )
             assert opened.status_code == 201, opened.text
             plan = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
-            assert http.put(f"/v1/cases/{opened.json()['id']}/plan", json=plan).status_code == 200
+            assert (
+                http.put(f"/v1/cases/{opened.json()['id']}/plan", json=plan, headers=FIRST_VERSION).status_code == 200
+            )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

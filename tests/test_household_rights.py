@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlmodel import SQLModel
 
-from tests.conftest import Caller, Story, World, new_address, new_member, register_signal, run_async
+from tests.conftest import FIRST_VERSION, Caller, Story, World, new_address, new_member, register_signal, run_async
 from wijkregistratie.cases.models import Case
 from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.discovery import import_all_models
@@ -140,7 +140,7 @@ def test_erasure_on_request_takes_the_people_out_and_leaves_the_counts(
     world: World, story: Story, officer: Caller, auditor: Caller
 ) -> None:
     household_id, case_id = story.signal["householdId"], story.case["id"]
-    assert world.ggz.put(f"/v1/cases/{case_id}/plan", json=PLAN).status_code == 200
+    assert world.ggz.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
     note = {"kind": "home_visit", "occurredAt": "2026-03-05T10:00:00+01:00", "text": "Huisbezoek gedaan."}
     assert world.ggz.post(f"/v1/cases/{case_id}/journal", json=note).status_code == 201
     story.etag = world.coordinator.get(f"/v1/cases/{case_id}").headers["ETag"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Caller, Story, World, new_member, register_signal
+from tests.conftest import FIRST_VERSION, Caller, Story, World, new_member, register_signal
 from wijkregistratie.main import create_app
 
 PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
@@ -22,6 +22,8 @@ PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen sc
 # (method, route template) -> how to call it for the story's case; the body and headers must be such that an
 # involved organisation would succeed, so a refusal can only come from need-to-know.
 Call = Callable[[Story, dict[str, Any]], tuple[str, dict[str, Any]]]
+# The version of what the context made just now: every change names it.
+FIRST_SEEN = {"If-Match": '"1"'}
 RECORD_ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/v1/signals/{signalId}"): lambda s, x: (f"/v1/signals/{s.signal['id']}", {}),
     ("GET", "/v1/cases/{caseId}"): lambda s, x: (f"/v1/cases/{s.case['id']}", {}),
@@ -62,6 +64,18 @@ RECORD_ROUTES: dict[tuple[str, str], Call] = {
         f"/v1/households/{s.signal['householdId']}/members",
         {"json": new_member(givenNames="Indringer")},
     ),
+    ("PATCH", "/v1/households/{householdId}"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}",
+        {"json": {"phone": "010-1112233"}, "headers": {"If-Match": x["household_etag"]}},
+    ),
+    ("GET", "/v1/households/{householdId}/members/{memberId}"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}/members/{x['member']}",
+        {},
+    ),
+    ("PATCH", "/v1/households/{householdId}/members/{memberId}"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}/members/{x['member']}",
+        {"json": {"phone": "06-11122233"}, "headers": {"If-Match": x["member_etag"]}},
+    ),
 }
 # The story's household as the reporter sees it: not at all (registering shows nothing of the file).
 HOUSEHOLD_ROUTES = {route for route in RECORD_ROUTES if route[1].startswith("/v1/households")}
@@ -76,20 +90,23 @@ RECORD_ROUTES |= {
     ),
     ("POST", "/v1/signals/{signalId}/claim"): lambda s, x: (
         f"/v1/signals/{x['open_signal']}/claim",
-        {"json": {"professionalIds": [x["ggz_professional"]]}},
+        {"json": {"professionalIds": [x["ggz_professional"]]}, "headers": FIRST_SEEN},
     ),
     ("POST", "/v1/signals/{signalId}/first-contact"): lambda s, x: (
         f"/v1/signals/{x['open_signal']}/first-contact",
-        {"json": {"contactedOn": x["today"]}},
+        {"json": {"contactedOn": x["today"]}, "headers": FIRST_SEEN},
     ),
-    ("POST", "/v1/signals/{signalId}/accept"): lambda s, x: (f"/v1/signals/{x['open_signal']}/accept", {"json": {}}),
+    ("POST", "/v1/signals/{signalId}/accept"): lambda s, x: (
+        f"/v1/signals/{x['open_signal']}/accept",
+        {"json": {}, "headers": FIRST_SEEN},
+    ),
     ("POST", "/v1/signals/{signalId}/decline"): lambda s, x: (
         f"/v1/signals/{x['open_signal']}/decline",
-        {"json": {"reason": "Dubbel gemeld."}},
+        {"json": {"reason": "Dubbel gemeld."}, "headers": FIRST_SEEN},
     ),
     ("POST", "/v1/signals/{signalId}/forward"): lambda s, x: (
         f"/v1/signals/{x['open_signal']}/forward",
-        {"json": {"organisationId": x["debt"], "reason": "Alleen een geldvraag."}},
+        {"json": {"organisationId": x["debt"], "reason": "Alleen een geldvraag."}, "headers": FIRST_SEEN},
     ),
     ("POST", "/v1/matches/{matchId}/contact"): lambda s, x: (f"/v1/matches/{x['match']}/contact", {}),
     ("POST", "/v1/cases/{caseId}/assessments"): lambda s, x: (
@@ -100,6 +117,22 @@ RECORD_ROUTES |= {
     ("GET", "/v1/cases/{caseId}/assessments/trend"): lambda s, x: (f"/v1/cases/{s.case['id']}/assessments/trend", {}),
     ("POST", "/v1/cases/{caseId}/journal"): lambda s, x: (f"/v1/cases/{s.case['id']}/journal", {"json": JOURNAL}),
     ("GET", "/v1/cases/{caseId}/journal"): lambda s, x: (f"/v1/cases/{s.case['id']}/journal", {}),
+    ("GET", "/v1/cases/{caseId}/journal/{entryId}"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/journal/{x['journal_entry']}",
+        {},
+    ),
+    ("GET", "/v1/cases/{caseId}/assessments/{assessmentId}"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/assessments/{x['assessment']}",
+        {},
+    ),
+    ("GET", "/v1/cases/{caseId}/involvements/{involvementId}"): lambda s, x: (
+        f"/v1/cases/{s.case['id']}/involvements/{x['involvement']}",
+        {},
+    ),
+    ("GET", "/v1/households/{householdId}/consents/{consentId}"): lambda s, x: (
+        f"/v1/households/{s.signal['householdId']}/consents/{x['consent']}",
+        {},
+    ),
     ("POST", "/v1/cases/{caseId}/referrals"): lambda s, x: (
         f"/v1/cases/{s.case['id']}/referrals",
         {"json": {"organisationId": x["debt"], "reason": "Schulden", "basis": "statutory_task", "basisReference": "x"}},
@@ -108,7 +141,7 @@ RECORD_ROUTES |= {
     ("GET", "/v1/referrals/{referralId}"): lambda s, x: (f"/v1/referrals/{x['referral']}", {}),
     ("POST", "/v1/referrals/{referralId}/status"): lambda s, x: (
         f"/v1/referrals/{x['referral']}/status",
-        {"json": {"status": "cancelled", "reason": "Niet meer nodig."}},
+        {"json": {"status": "cancelled", "reason": "Niet meer nodig."}, "headers": FIRST_SEEN},
     ),
     ("POST", "/v1/households/{householdId}/consents"): lambda s, x: (
         f"/v1/households/{s.signal['householdId']}/consents",
@@ -120,7 +153,7 @@ RECORD_ROUTES |= {
     ),
     ("POST", "/v1/households/{householdId}/consents/{consentId}/withdraw"): lambda s, x: (
         f"/v1/households/{s.signal['householdId']}/consents/{x['consent']}/withdraw",
-        {"json": {"withdrawnOn": x["today"]}},
+        {"json": {"withdrawnOn": x["today"]}, "headers": FIRST_SEEN},
     ),
     ("POST", "/v1/cases/{caseId}/attachments"): lambda s, x: (
         f"/v1/cases/{s.case['id']}/attachments",
@@ -141,16 +174,24 @@ COORDINATOR_ONLY = {
 # The address book and the service directory: who works where, whom to call, what is offered. Not personal
 # data of households, readable by every authenticated client on purpose; editing is tested in their own tests.
 DIRECTORY_ROUTES = {
+    ("GET", "/v1/municipalities/{code}"),
     ("GET", "/v1/organisations/{organisationId}"),
     ("GET", "/v1/teams/{teamId}"),
     ("GET", "/v1/professionals/{professionalId}"),
+    ("PATCH", "/v1/professionals/{professionalId}"),
     ("GET", "/v1/services/{serviceId}"),
     ("PUT", "/v1/services/{serviceId}"),
 }
 # The team's queue is the coordinator's; tests/test_doors.py checks that everyone else is refused.
 COORDINATOR_ROUTES = {("GET", "/v1/teams/{teamId}/triage-queue")}
-# Client credentials are the administrator's; tests/test_doors.py checks that record clients are refused.
+# Client credentials and the directory's master data are the administrator's; tests/test_doors.py and
+# tests/test_master_data.py check that record clients are refused.
 ADMIN_ROUTES = {
+    ("GET", "/v1/figures/refreshes/{refreshId}"),
+    ("PATCH", "/v1/organisations/{organisationId}"),
+    ("PATCH", "/v1/teams/{teamId}"),
+    ("POST", "/v1/teams/{teamId}/memberships"),
+    ("PATCH", "/v1/teams/{teamId}/memberships/{membershipId}"),
     ("GET", "/v1/clients/{clientId}"),
     ("PATCH", "/v1/clients/{clientId}"),
     ("POST", "/v1/clients/{clientId}/secret-rotations"),
@@ -167,6 +208,7 @@ OWNED_ROUTES = {
 # not a matter of involvement; tests/test_household_rights.py checks that record clients are refused.
 PRIVILEGED_ROUTES = {
     ("GET", "/v1/households/{householdId}/members/{memberId}/export"),
+    ("GET", "/v1/households/{householdId}/erasures/{erasureId}"),
     ("POST", "/v1/households/{householdId}/erasures"),
 }
 ASSESSMENT = {
@@ -196,7 +238,7 @@ def test_every_route_with_an_id_has_a_need_to_know_test() -> None:
 def context(world: World, story: Story) -> dict[str, Any]:
     """Something behind every route: a plan, a match, a referral, a consent, an attachment, an open signal."""
     case = f"/v1/cases/{story.case['id']}"
-    assert world.ggz.put(f"{case}/plan", json=PLAN).status_code == 200
+    assert world.ggz.put(f"{case}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
     involvements = world.ggz.get(f"{case}/involvements").json()
     social = next(i for i in involvements if i["organisationId"] == str(world.orgs["social"]))
     register_signal(world.debt, world, household={"address": story.address_reference()}, source="team_organisation")
@@ -211,13 +253,17 @@ def context(world: World, story: Story) -> dict[str, Any]:
             "basisReference": "x",
         },
     ).json()
-    member = world.ggz.get(f"/v1/households/{story.signal['householdId']}").json()["members"][0]["id"]
+    household = world.ggz.get(f"/v1/households/{story.signal['householdId']}")
+    member = household.json()["members"][0]["id"]
+    member_etag = world.ggz.get(f"/v1/households/{story.signal['householdId']}/members/{member}").headers["ETag"]
     today = date.today().isoformat()
     consent = world.ggz.post(
         f"/v1/households/{story.signal['householdId']}/consents",
         json={"memberId": member, "organisationId": str(world.orgs["debt"]), "purpose": "x", "givenOn": today},
     ).json()
     attachment = world.ggz.post(f"{case}/attachments", files={"file": ("a.txt", b"Verslag.", "text/plain")}).json()
+    entry = world.ggz.post(f"{case}/journal", json=JOURNAL).json()
+    assessment = world.ggz.post(f"{case}/assessments", json=ASSESSMENT).json()
     open_signal = register_signal(world.housing, world)
     return {
         "debt": str(world.orgs["debt"]),
@@ -227,8 +273,12 @@ def context(world: World, story: Story) -> dict[str, Any]:
         "match": match["id"],
         "referral": referral["id"],
         "member": member,
+        "household_etag": household.headers["ETag"],
+        "member_etag": member_etag,
         "consent": consent["id"],
         "attachment": attachment["id"],
+        "journal_entry": entry["id"],
+        "assessment": assessment["id"],
         "open_signal": open_signal["id"],
         "today": today,
     }

@@ -105,3 +105,16 @@ def test_every_string_and_array_declares_its_limit(document: dict[str, Any]) -> 
         for parameter in operation.get("parameters", []):
             unbounded += _unbounded(parameter["schema"], f"{method.upper()} {path} {parameter['name']}")
     assert unbounded == []
+
+
+def test_every_creation_says_where_and_every_version_has_its_etag(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for method, path, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if status == "201":
+                assert "Location" in response.get("headers", {}), f"{method.upper()} {path}"
+            content = response.get("content", {}).get("application/json", {})
+            reference = content.get("schema", {}).get("$ref", "")
+            schema = schemas.get(reference.rsplit("/", 1)[-1], {})
+            if status in ("200", "201") and "version" in schema.get("properties", {}):
+                assert "ETag" in response.get("headers", {}), f"{method.upper()} {path} answers a version"

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Story, World
+from tests.conftest import FIRST_VERSION, Story, World
 
 
 def _plan(**overrides: Any) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def _plan(**overrides: Any) -> dict[str, Any]:
 def test_the_plan_is_versioned_on_every_change(world: World, story: Story) -> None:
     path = f"/v1/cases/{story.case['id']}/plan"
     assert world.ggz.get(path).status_code == 404
-    first = world.ggz.put(path, json=_plan())
+    first = world.ggz.put(path, json=_plan(), headers=FIRST_VERSION)
     assert first.status_code == 200, first.text
     assert first.headers["ETag"] == '"1"' and first.json()["version"] == 1
     assert first.json()["createdByOrganisationId"] == str(world.orgs["ggz"])
@@ -58,7 +58,7 @@ def test_the_plan_is_versioned_on_every_change(world: World, story: Story) -> No
 
 def test_two_organisations_never_overwrite_each_other_unseen(world: World, story: Story) -> None:
     path = f"/v1/cases/{story.case['id']}/plan"
-    world.ggz.put(path, json=_plan())
+    world.ggz.put(path, json=_plan(), headers=FIRST_VERSION)
     mine = world.ggz.put(path, json=_plan(evaluationDate="2027-01-01"), headers={"If-Match": '"1"'})
     assert mine.status_code == 200
     theirs = world.coordinator.put(path, json=_plan(evaluationDate="2027-02-02"), headers={"If-Match": '"1"'})
@@ -102,7 +102,7 @@ def test_no_plan_yet_matches_no_version(world: World, story: Story) -> None:
     ],
 )
 def test_invalid_plans_name_the_field(world: World, story: Story, plan: dict[str, Any], field: str) -> None:
-    response = world.ggz.put(f"/v1/cases/{story.case['id']}/plan", json=plan)
+    response = world.ggz.put(f"/v1/cases/{story.case['id']}/plan", json=plan, headers=FIRST_VERSION)
     assert response.status_code == 400, response.text
     assert field in [p["name"] for p in response.json()["invalidParams"]]
     assert world.ggz.get(f"/v1/cases/{story.case['id']}/plan").status_code == 404
@@ -120,17 +120,17 @@ def test_a_performer_must_belong_to_the_household(world: World, story: Story) ->
             }
         ]
     )
-    response = world.ggz.put(f"/v1/cases/{story.case['id']}/plan", json=plan)
+    response = world.ggz.put(f"/v1/cases/{story.case['id']}/plan", json=plan, headers=FIRST_VERSION)
     assert response.status_code == 400
     assert response.json()["invalidParams"][0]["name"] == "goals[0].activities[0].performer.memberId"
     member = world.ggz.get(f"/v1/households/{story.signal['householdId']}").json()["members"][0]["id"]
     plan["goals"][0]["activities"][0]["performer"]["memberId"] = member
-    assert world.ggz.put(f"/v1/cases/{story.case['id']}/plan", json=plan).status_code == 200
+    assert world.ggz.put(f"/v1/cases/{story.case['id']}/plan", json=plan, headers=FIRST_VERSION).status_code == 200
 
 
 def test_a_closed_case_keeps_its_last_plan(world: World, story: Story) -> None:
     path = f"/v1/cases/{story.case['id']}/plan"
-    world.ggz.put(path, json=_plan())
+    world.ggz.put(path, json=_plan(), headers=FIRST_VERSION)
     world.ggz.post(
         f"/v1/cases/{story.case['id']}/close", json={"reason": "goal_reached"}, headers={"If-Match": story.etag}
     )

@@ -14,7 +14,14 @@ from wijkregistratie.cases.models import Involvement
 from wijkregistratie.cases.queries import current_lead, involvement_is_current
 from wijkregistratie.cases.schemas import CaseClose, InvolvementCreate, InvolvementUpdate, LeadAssign
 from wijkregistratie.core.clock import today
-from wijkregistratie.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from wijkregistratie.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from wijkregistratie.core.etag import etag
 from wijkregistratie.events.service import OUTBOX
 from wijkregistratie.signals import triage
@@ -269,14 +276,18 @@ def test_triage_moves_a_signal_on_once(rolled_back: RolledBack[Any]) -> None:
         signal = await factories.signal(session, world.housing, world.id)
         with pytest.raises(Forbidden):  # the reporter sees its signal, but triage is the coordinator's
             await triage.claim(
-                session, world.housing, signal.id, SignalClaim(professional_ids=[world.professionals["ggz"]]), None
+                session, world.housing, signal.id, SignalClaim(professional_ids=[world.professionals["ggz"]]), etag(1)
             )
         with pytest.raises(InvalidInput):
             await triage.claim(
-                session, world.coordinator, signal.id, SignalClaim(professional_ids=[world.orgs["ggz"]]), None
+                session, world.coordinator, signal.id, SignalClaim(professional_ids=[world.orgs["ggz"]]), etag(1)
+            )
+        with pytest.raises(PreconditionRequired):  # a change names the version it saw
+            await triage.claim(
+                session, world.coordinator, signal.id, SignalClaim(professional_ids=[world.professionals["ggz"]]), None
             )
         claimed = await triage.claim(
-            session, world.coordinator, signal.id, SignalClaim(professional_ids=[world.professionals["ggz"]]), None
+            session, world.coordinator, signal.id, SignalClaim(professional_ids=[world.professionals["ggz"]]), etag(1)
         )
         assert claimed.status == "in_triage" and claimed.version == 2
         with pytest.raises(PreconditionFailed):
@@ -306,10 +317,10 @@ def test_a_second_signal_joins_the_open_case(rolled_back: RolledBack[Any]) -> No
     async def work(session: Any) -> None:
         world = await factories.team(session)
         first = await factories.signal(session, world.housing, world.id)
-        opened = await triage.accept(session, world.coordinator, first.id, SignalAccept(), None)
+        opened = await triage.accept(session, world.coordinator, first.id, SignalAccept(), etag(1))
         household = {"id": first.household_id}
         second = await factories.signal(session, world.coordinator, world.id, household=household, source="school")
-        joined = await triage.accept(session, world.coordinator, second.id, SignalAccept(), None)
+        joined = await triage.accept(session, world.coordinator, second.id, SignalAccept(), etag(1))
         assert joined.case_id == opened.case_id
 
     rolled_back(work)
@@ -328,10 +339,10 @@ def test_first_contact_is_recorded_once_by_those_who_took_it_up(rolled_back: Rol
                 session, world.housing, signal.id, FirstContact(contacted_on=today()), None
             )
         await triage.claim(
-            session, world.coordinator, signal.id, SignalClaim(professional_ids=[world.professionals["debt"]]), None
+            session, world.coordinator, signal.id, SignalClaim(professional_ids=[world.professionals["debt"]]), etag(1)
         )
         recorded = await triage.record_first_contact(
-            session, world.debt, signal.id, FirstContact(contacted_on=today()), None
+            session, world.debt, signal.id, FirstContact(contacted_on=today()), etag(2)
         )
         assert recorded.first_contact_on == today()
         with pytest.raises(Conflict):
@@ -353,7 +364,7 @@ def test_a_forwarded_signal_is_its_receivers_to_see(rolled_back: RolledBack[Any]
             world.coordinator,
             signal.id,
             SignalForward(organisation_id=world.orgs["debt"], reason="Alleen geld."),
-            None,
+            etag(1),
         )
         assert (await get_signal(session, world.debt, signal.id)).status == "forwarded"
 

@@ -23,7 +23,7 @@ def _assessment(**overrides: Any) -> dict[str, Any]:
 
 def test_a_settled_signal_takes_no_more_triage(world: World) -> None:
     signal = register_signal(world.housing, world)
-    declined = world.coordinator.post(f"/v1/signals/{signal['id']}/decline", json={"reason": "Dubbele melding."})
+    declined = world.coordinator.act(f"/v1/signals/{signal['id']}/decline", json={"reason": "Dubbele melding."})
     assert declined.status_code == 200 and declined.json()["triageReason"] == "Dubbele melding."
     for action, body in [
         ("decline", {"reason": "x"}),
@@ -39,19 +39,19 @@ def test_a_settled_signal_takes_no_more_triage(world: World) -> None:
 
 def test_triage_is_the_coordinators(world: World) -> None:
     signal = register_signal(world.housing, world)
-    assert world.housing.post(f"/v1/signals/{signal['id']}/decline", json={"reason": "x"}).status_code == 403
-    assert world.other_coordinator.post(f"/v1/signals/{signal['id']}/decline", json={"reason": "x"}).status_code == 404
+    assert world.housing.act(f"/v1/signals/{signal['id']}/decline", json={"reason": "x"}).status_code == 403
+    assert world.other_coordinator.act(f"/v1/signals/{signal['id']}/decline", json={"reason": "x"}).status_code == 404
     assert world.housing.get(f"/v1/teams/{world.team['id']}/triage-queue").status_code == 403
-    claim = world.coordinator.post(
+    claim = world.coordinator.act(
         f"/v1/signals/{signal['id']}/claim", json={"professionalIds": [world.professionals["outsider"]["id"]]}
     )
     assert claim.status_code == 400 and claim.json()["invalidParams"][0]["name"] == "professionalIds[0]"
-    three = world.coordinator.post(
+    three = world.coordinator.act(
         f"/v1/signals/{signal['id']}/claim",
         json={"professionalIds": [world.professionals[p]["id"] for p in ("ggz", "debt", "social")]},
     )
     assert three.status_code == 400
-    stale = world.coordinator.post(
+    stale = world.coordinator.act(
         f"/v1/signals/{signal['id']}/decline", json={"reason": "x"}, headers={"If-Match": '"7"'}
     )
     assert stale.status_code == 412
@@ -61,7 +61,7 @@ def test_triage_is_the_coordinators(world: World) -> None:
 def test_a_forwarded_signal_is_seen_by_its_receiver(world: World) -> None:
     signal = register_signal(world.housing, world)
     assert world.debt.get(f"/v1/signals/{signal['id']}").status_code == 404
-    forwarded = world.coordinator.post(
+    forwarded = world.coordinator.act(
         f"/v1/signals/{signal['id']}/forward", json={"organisationId": str(world.orgs["debt"]), "reason": "Geldvraag."}
     )
     assert forwarded.json()["forwardedToOrganisationId"] == str(world.orgs["debt"])
@@ -70,16 +70,16 @@ def test_a_forwarded_signal_is_seen_by_its_receiver(world: World) -> None:
 
 def test_first_contact_is_measured_against_the_target(world: World) -> None:
     signal = register_signal(world.housing, world)
-    future = world.coordinator.post(
+    future = world.coordinator.act(
         f"/v1/signals/{signal['id']}/first-contact",
         json={"contactedOn": (date.today() + timedelta(days=1)).isoformat()},
     )
     assert future.status_code == 400 and future.json()["invalidParams"][0]["name"] == "contactedOn"
     assert (
-        world.coordinator.post(f"/v1/signals/{signal['id']}/first-contact", json={"contactedOn": TODAY}).status_code
+        world.coordinator.act(f"/v1/signals/{signal['id']}/first-contact", json={"contactedOn": TODAY}).status_code
         == 200
     )
-    again = world.coordinator.post(f"/v1/signals/{signal['id']}/first-contact", json={"contactedOn": TODAY})
+    again = world.coordinator.act(f"/v1/signals/{signal['id']}/first-contact", json={"contactedOn": TODAY})
     assert again.status_code == 409
 
 
@@ -145,16 +145,16 @@ def test_referral_steps_follow_each_other(world: World, story: Story) -> None:
         },
     ).json()
     path = f"/v1/referrals/{referral['id']}/status"
-    assert world.debt.post(path, json={"status": "completed"}).status_code == 409
-    assert world.debt.post(path, json={"status": "in_progress"}).status_code == 409
-    assert world.ggz.post(path, json={"status": "received"}).status_code == 403  # the receiver's step
-    no_reason = world.debt.post(path, json={"status": "rejected"})
+    assert world.debt.act(path, json={"status": "completed"}).status_code == 409
+    assert world.debt.act(path, json={"status": "in_progress"}).status_code == 409
+    assert world.ggz.act(path, json={"status": "received"}).status_code == 403  # the receiver's step
+    no_reason = world.debt.act(path, json={"status": "rejected"})
     assert no_reason.status_code == 400 and no_reason.json()["invalidParams"][0]["name"] == "reason"
-    assert world.debt.post(path, json={"status": "cancelled", "reason": "x"}).status_code == 403
+    assert world.debt.act(path, json={"status": "cancelled", "reason": "x"}).status_code == 403
     assert world.debt.get(f"/v1/referrals/{referral['id']}").json()["status"] == "requested"
-    rejected = world.debt.post(path, json={"status": "rejected", "reason": "Geen plek.", "outcome": "no_capacity"})
+    rejected = world.debt.act(path, json={"status": "rejected", "reason": "Geen plek.", "outcome": "no_capacity"})
     assert rejected.status_code == 200
-    assert world.ggz.post(path, json={"status": "cancelled", "reason": "x"}).status_code == 409
+    assert world.ggz.act(path, json={"status": "cancelled", "reason": "x"}).status_code == 409
     seen = world.ggz.get(f"/v1/referrals/{referral['id']}").json()
     assert seen["statusReason"] == "Geen plek." and seen["outcome"] == "no_capacity"
     # A rejected referral does not make the receiver involved.
@@ -184,7 +184,7 @@ def test_consent_belongs_to_the_household_and_can_be_withdrawn(world: World, sto
     )
     assert involvement.status_code == 201 and involvement.json()["consentActive"] is True
     assert world.debt.get(f"/v1/cases/{story.case['id']}/journal").status_code == 200
-    withdrawn = world.ggz.post(f"{path}/{consent['id']}/withdraw", json={"withdrawnOn": TODAY})
+    withdrawn = world.ggz.act(f"{path}/{consent['id']}/withdraw", json={"withdrawnOn": TODAY})
     assert withdrawn.status_code == 200 and withdrawn.json()["active"] is False
     involvements = world.ggz.get(f"/v1/cases/{story.case['id']}/involvements").json()
     debt = next(i for i in involvements if i["organisationId"] == str(world.orgs["debt"]))
@@ -197,7 +197,7 @@ def test_consent_belongs_to_the_household_and_can_be_withdrawn(world: World, sto
         e for e in feed if e["type"].endswith("involvement.changed") and e["data"].get("consentId") == consent["id"]
     ]
     assert ended and ended[-1]["data"]["reason"] == "consent_ended"
-    assert world.ggz.post(f"{path}/{consent['id']}/withdraw", json={"withdrawnOn": TODAY}).status_code == 409
+    assert world.ggz.act(f"{path}/{consent['id']}/withdraw", json={"withdrawnOn": TODAY}).status_code == 409
 
 
 def test_a_withdrawn_consent_is_no_basis(world: World, story: Story) -> None:
@@ -206,7 +206,7 @@ def test_a_withdrawn_consent_is_no_basis(world: World, story: Story) -> None:
     consent = world.ggz.post(
         path, json={"memberId": member, "organisationId": str(world.orgs["debt"]), "purpose": "x", "givenOn": TODAY}
     ).json()
-    world.ggz.post(f"{path}/{consent['id']}/withdraw", json={"withdrawnOn": TODAY})
+    world.ggz.act(f"{path}/{consent['id']}/withdraw", json={"withdrawnOn": TODAY})
     response = world.ggz.post(
         f"/v1/cases/{story.case['id']}/involvements",
         json={

@@ -8,7 +8,7 @@ assessment shows improvement and the case closes as handled by the team. Outside
 
 from datetime import date, timedelta
 
-from tests.conftest import World, new_address, new_member, register_signal
+from tests.conftest import FIRST_VERSION, World, new_address, new_member, register_signal
 
 
 def test_a_household_from_signal_to_closure(world: World) -> None:
@@ -72,20 +72,20 @@ def test_a_household_from_signal_to_closure(world: World) -> None:
     assert suggested[0]["professionalId"] == world.professionals["debt"]["id"]
     assert suggested[0]["matchingDomains"] == ["finances"]
     pair = [world.professionals["ggz"]["id"], world.professionals["social"]["id"]]
-    claimed = coordinator.post(
+    claimed = coordinator.act(
         f"/v1/signals/{signal['id']}/claim", json={"professionalIds": pair, "plannedFirstContactOn": today.isoformat()}
     )
     assert claimed.status_code == 200 and claimed.json()["status"] == "in_triage"
     assert claimed.json()["assignedProfessionalIds"] == pair
 
     # 4. GGZ, one of the pair, records the first contact — within the team's target.
-    contact = ggz.post(f"/v1/signals/{signal['id']}/first-contact", json={"contactedOn": today.isoformat()})
+    contact = ggz.act(f"/v1/signals/{signal['id']}/first-contact", json={"contactedOn": today.isoformat()})
     assert contact.status_code == 200, contact.text
     queue = coordinator.get(f"/v1/teams/{world.team['id']}/triage-queue").json()
     assert next(i for i in queue["items"] if i["id"] == signal["id"])["firstContactWithinTarget"] is True
 
     # 5. The coordinator accepts: the signal joins the household's open case. GGZ becomes the lead.
-    accepted = coordinator.post(f"/v1/signals/{signal['id']}/accept", json={})
+    accepted = coordinator.act(f"/v1/signals/{signal['id']}/accept", json={})
     assert accepted.json()["status"] == "accepted" and accepted.json()["caseId"] == case_id
     actions = [a["action"] for a in housing.get(f"/v1/signals/{signal['id']}/triage-actions").json()]
     assert actions == ["claimed", "first_contact_made", "accepted"]
@@ -140,6 +140,7 @@ def test_a_household_from_signal_to_closure(world: World) -> None:
             ],
             "agreedDate": today.isoformat(),
         },
+        headers=FIRST_VERSION,
     )
     assert plan.status_code == 200
 
@@ -178,10 +179,10 @@ def test_a_household_from_signal_to_closure(world: World) -> None:
     assert referral["id"] in [r["id"] for r in inbox["items"]]
     assert debt.get(f"/v1/cases/{case_id}").status_code == 404  # not involved yet
     for step in ("received", "accepted", "in_progress"):
-        moved = debt.post(f"/v1/referrals/{referral['id']}/status", json={"status": step})
+        moved = debt.act(f"/v1/referrals/{referral['id']}/status", json={"status": step})
         assert moved.status_code == 200, moved.text
     assert debt.get(f"/v1/cases/{case_id}").status_code == 200  # accepting made debt assistance involved
-    done = debt.post(f"/v1/referrals/{referral['id']}/status", json={"status": "completed", "outcome": "got_help"})
+    done = debt.act(f"/v1/referrals/{referral['id']}/status", json={"status": "completed", "outcome": "got_help"})
     assert done.json()["outcome"] == "got_help"
     seen_by_sender = ggz.get(f"/v1/referrals/{referral['id']}").json()
     assert [s["status"] for s in seen_by_sender["history"]] == [

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from tests.conftest import Caller, World, open_case, register_signal, run_async
+from tests.conftest import FIRST_VERSION, Caller, World, open_case, register_signal, run_async
 from tests.receiver import Receiver
 from tests.test_need_to_know import OWNED_ROUTES
 from wijkregistratie.core.clock import utcnow
@@ -72,7 +72,7 @@ def _subscribe(caller: Caller, url: str, types: list[str] | None = None) -> dict
 
 
 def _plan(caller: Caller, case_id: str, version: int) -> None:
-    headers = {"If-Match": f'"{version - 1}"'} if version > 1 else {}
+    headers = {"If-Match": f'"{version - 1}"'} if version > 1 else FIRST_VERSION
     response = caller.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers=headers)
     assert response.status_code == 200, response.text
 

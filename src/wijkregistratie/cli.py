@@ -54,6 +54,15 @@ def _seed_demo(args: argparse.Namespace) -> None:
         print(f"  {role:<12} client_id={client['client_id']}  client_secret={client['client_secret']}")
 
 
+def _create_municipality(args: argparse.Namespace) -> None:
+    from wijkregistratie.municipalities.schemas import MunicipalityCreate
+    from wijkregistratie.municipalities.service import create_municipality
+
+    data = MunicipalityCreate(code=args.code, name=args.name)
+    municipality = _run(lambda session: create_municipality(session, data))
+    print(municipality.code)
+
+
 def _create_organisation(args: argparse.Namespace) -> None:
     from wijkregistratie.organisations.schemas import OrganisationCreate
     from wijkregistratie.organisations.service import create_organisation
@@ -73,6 +82,7 @@ def _create_client(args: argparse.Namespace) -> None:
             args.name,
             args.scopes.split(),
             [uuid.UUID(t) for t in args.coordinates or []],
+            municipality_code=args.municipality,
         )
 
     client, secret = _run(create)
@@ -207,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--json", action="store_true", help="print the credentials as JSON")
     seed.set_defaults(handler=_seed_demo)
 
+    municipality = commands.add_parser("create-municipality", help="register a municipality by its CBS code")
+    municipality.add_argument("--code", required=True, help="CBS municipality code, GMxxxx")
+    municipality.add_argument("--name", required=True)
+    municipality.set_defaults(handler=_create_municipality)
+
     organisation = commands.add_parser("create-organisation", help="register an organisation; prints its id")
     organisation.add_argument("--name", required=True)
     organisation.add_argument("--kind", required=True)
@@ -218,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--name", required=True)
     client.add_argument("--scopes", default="record:read record:write", help="space-separated scopes")
     client.add_argument("--coordinates", nargs="*", metavar="TEAM_ID", help="teams this client coordinates")
+    client.add_argument("--municipality", metavar="GMxxxx", help="the municipality a figures:read client reads")
     client.set_defaults(handler=_create_client)
 
     for name, active, text in (
@@ -263,8 +279,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    args.handler(args)
+    from pydantic import ValidationError
+
+    from wijkregistratie.core.errors import Problem
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.handler(args)
+    except Problem as problem:  # the API's own answers, said as the command line says them: no traceback
+        fields = "; ".join(f"{p.name}: {p.reason}" for p in problem.invalid_params or [])
+        parser.exit(2, f"wijkregistratie {args.command}: {problem.detail}{f' ({fields})' if fields else ''}\n")
+    except ValidationError as invalid:
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in invalid.errors())
+        parser.exit(2, f"wijkregistratie {args.command}: invalid input ({reasons})\n")
 
 
 if __name__ == "__main__":

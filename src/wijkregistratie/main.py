@@ -37,6 +37,7 @@ from wijkregistratie.figures.dashboard import router as dashboard_router
 from wijkregistratie.households.api import router as households_router
 from wijkregistratie.journal.api import router as journal_router
 from wijkregistratie.matches.api import router as matches_router
+from wijkregistratie.municipalities.api import router as municipalities_router
 from wijkregistratie.organisations.api import router as organisations_router
 from wijkregistratie.plans.api import router as plans_router
 from wijkregistratie.privacy.api import router as privacy_router
@@ -71,6 +72,7 @@ TAGS = [
     },
     {"name": "Plans", "description": "The household's plan, versioned on every change."},
     {"name": "Households", "description": "Households and their members."},
+    {"name": "Municipalities", "description": "The municipalities served: their teams, areas and figures."},
     {"name": "Organisations", "description": "The organisations working in neighbourhood teams."},
     {"name": "Teams", "description": "Neighbourhood teams and the areas they serve."},
     {"name": "Professionals", "description": "Professionals, their teams and expertise."},
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cases_router,
         plans_router,
         households_router,
+        municipalities_router,
         organisations_router,
         teams_router,
         professionals_router,

@@ -21,7 +21,8 @@ from wijkregistratie.matches.models import Match
 from wijkregistratie.professionals.models import Professional
 from wijkregistratie.referrals.models import Referral
 from wijkregistratie.signals.models import Signal, SignalAssignment
-from wijkregistratie.teams.models import Team, TeamOrganisation
+from wijkregistratie.teams.models import Team
+from wijkregistratie.teams.queries import current_membership
 
 
 class CaseAction(StrEnum):
@@ -63,7 +64,7 @@ async def may_register_in(session: AsyncSession, principal: Principal, team: Tea
         return True
     if buurt_code is None or not area_codes_cover(team.area_codes, buurt_code):
         return False
-    return await session.get(TeamOrganisation, (team.id, principal.organisation_id)) is not None
+    return await current_membership(session, team.id, principal.organisation_id) is not None
 
 
 async def require_involvement_adder(
@@ -74,7 +75,7 @@ async def require_involvement_adder(
     accept, on a basis of their own."""
     if is_coordinator(principal, case.team_id):
         return
-    member = await session.get(TeamOrganisation, (case.team_id, organisation_id))
+    member = await current_membership(session, case.team_id, organisation_id)
     if member is None:
         raise Forbidden("Only the team's coordinator involves an organisation from outside the team; refer to it.")
 

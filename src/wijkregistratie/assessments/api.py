@@ -1,4 +1,7 @@
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from wijkregistratie.assessments import service
 from wijkregistratie.assessments.schemas import AssessmentCreate, AssessmentRead, AssessmentTrend, Instrument
@@ -9,6 +12,8 @@ from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Authenticated, Reader, Writer
+
+AssessmentId = Annotated[uuid.UUID, Path(alias="assessmentId", description="The assessment's id.")]
 
 router = APIRouter(
     prefix=API_PREFIX, tags=["Assessments"], route_class=route_class(personal=True, subject=case_subject)
@@ -35,9 +40,11 @@ async def list_instruments(_principal: Authenticated) -> list[Instrument]:
     responses=errors(404),
 )
 async def add_assessment(
-    session: Session, principal: Writer, case_id: CaseId, body: AssessmentCreate
+    session: Session, principal: Writer, case_id: CaseId, body: AssessmentCreate, response: Response
 ) -> AssessmentRead:
-    return await service.add_assessment(session, principal, case_id, body)
+    assessment = await service.add_assessment(session, principal, case_id, body)
+    response.headers["Location"] = f"{API_PREFIX}/cases/{case_id}/assessments/{assessment.id}"
+    return assessment
 
 
 @router.get(
@@ -59,3 +66,16 @@ async def list_assessments(session: Session, principal: Reader, case_id: CaseId)
 )
 async def assessment_trend(session: Session, principal: Reader, case_id: CaseId) -> list[AssessmentTrend]:
     return await service.trend(session, principal, case_id)
+
+
+# After `/trend`, which would otherwise be read as an assessment's id.
+@router.get(
+    "/cases/{caseId}/assessments/{assessmentId}",
+    summary="Read an assessment",
+    description="One assessment of the case, with its scores.",
+    responses=errors(404),
+)
+async def get_assessment(
+    session: Session, principal: Reader, case_id: CaseId, assessment_id: AssessmentId
+) -> AssessmentRead:
+    return await service.get_assessment(session, principal, case_id, assessment_id)

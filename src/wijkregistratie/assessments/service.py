@@ -22,7 +22,7 @@ from wijkregistratie.assessments.schemas import (
     TrendPoint,
 )
 from wijkregistratie.core.codes import AssessmentKind
-from wijkregistratie.core.errors import InvalidInput
+from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event
@@ -128,6 +128,15 @@ async def _assessments(session: AsyncSession, principal: Principal, case_id: uui
 
 async def list_assessments(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[AssessmentRead]:
     return [_read(a) for a in await _assessments(session, principal, case_id)]
+
+
+async def get_assessment(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, assessment_id: uuid.UUID
+) -> AssessmentRead:
+    found = next((a for a in await _assessments(session, principal, case_id) if a.id == assessment_id), None)
+    if found is None:
+        raise NotFound("No assessment with this id exists in this case.")
+    return _read(found)
 
 
 async def trend(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[AssessmentTrend]:

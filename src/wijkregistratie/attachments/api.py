@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, Request, UploadFile
+from fastapi import APIRouter, File, Path, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from wijkregistratie.attachments import service
@@ -64,9 +64,12 @@ async def upload_attachment(
     principal: Writer,
     case_id: CaseId,
     file: Annotated[UploadFile, File(description="The file.")],
+    response: Response,
 ) -> AttachmentRead:
     limit = request.app.state.settings.max_attachment_bytes
-    return await service.upload(session, principal, case_id, file, limit)
+    attachment = await service.upload(session, principal, case_id, file, limit)
+    response.headers["Location"] = f"{API_PREFIX}/cases/{case_id}/attachments/{attachment.id}/content"
+    return attachment
 
 
 @router.get(

@@ -18,7 +18,7 @@ from wijkregistratie.auth.schemas import (
 )
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.errors import InvalidInput, Unauthorized
-from wijkregistratie.core.etag import IfMatch, versioned
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.routes import Route, route_class
@@ -106,7 +106,7 @@ async def list_clients(
     summary="Issue client credentials",
     description="Credentials for a system of a registered organisation, with its scopes and the teams it "
     "coordinates. The answer holds the secret: it is shown once, and only its hash is kept. Needs `admin`.",
-    responses=errors(),
+    responses=errors() | CREATED_WITH_ETAG,
 )
 async def create_client(session: Session, _admin: Admin, body: ClientCreate, response: Response) -> ClientWithSecret:
     created = await service.register(session, body)
@@ -117,7 +117,7 @@ async def create_client(session: Session, _admin: Admin, body: ClientCreate, res
     "/{clientId}",
     summary="Read client credentials",
     description="One client, without its secret. Needs the `admin` scope.",
-    responses=errors(404),
+    responses=errors(404) | WITH_ETAG,
 )
 async def get_client(session: Session, _admin: Admin, client_id: ClientId, response: Response) -> ClientRead:
     return versioned(response, await service.get_client(session, client_id))
@@ -129,7 +129,7 @@ async def get_client(session: Session, _admin: Admin, client_id: ClientId, respo
     description="Rename a client, change its scopes or the teams it coordinates, or disable it (`active: "
     "false`): a disabled client gets no token, and the tokens it holds are refused within seconds. Takes "
     "`If-Match`. Needs the `admin` scope.",
-    responses=errors(404, 412, 428),
+    responses=errors(404, 412, 428) | WITH_ETAG,
 )
 async def update_client(
     session: Session,
@@ -149,7 +149,7 @@ async def update_client(
     description="A new secret, shown once in the answer; the previous one keeps working for "
     "`previousValidSeconds` (a day by default), so the partner can switch over without an outage. Takes "
     "`If-Match`. Needs the `admin` scope.",
-    responses=errors(404, 412, 428),
+    responses=errors(404, 412, 428) | CREATED_WITH_ETAG,
 )
 async def rotate_secret(
     session: Session,

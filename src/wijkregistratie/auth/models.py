@@ -22,6 +22,8 @@ class ApiClient(SQLModel, table=True):
     scopes: str = text_field(500)
     # Teams this client coordinates: it sees their signals and cases.
     coordinated_team_ids: list[str] = json_field()
+    # The municipality whose figures a figures client reads, and nobody else's.
+    municipality_code: str | None = Field(default=None, foreign_key="municipalities.code", max_length=6)
     active: bool = True
     version: int = 1
     created_at: datetime = timestamp_field()

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from wijkregistratie.core.pagination import Page
 from wijkregistratie.core.schemas import ApiModel
 from wijkregistratie.core.security import Scope
+from wijkregistratie.municipalities.schemas import MUNICIPALITY_PATTERN
 
 
 class TokenResponse(BaseModel):
@@ -89,6 +90,11 @@ class ClientCreate(ApiModel):
     coordinated_team_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=20, description="Teams the client coordinates: it sees their signals."
     )
+    municipality_code: str | None = Field(
+        default=None,
+        pattern=MUNICIPALITY_PATTERN,
+        description="The municipality whose figures the client reads; required with the `figures:read` scope.",
+    )
 
 
 class ClientRead(ApiModel):
@@ -101,6 +107,7 @@ class ClientRead(ApiModel):
     organisation_id: uuid.UUID
     scopes: list[Scope] = Field(max_length=len(Scope))
     coordinated_team_ids: list[uuid.UUID] = Field(max_length=20)
+    municipality_code: str | None = Field(default=None, max_length=6)
     active: bool = Field(description="A disabled client gets no token, and its tokens are refused within seconds.")
     previous_secret_valid_until: datetime | None = Field(
         default=None, description="After a rotation: until when the previous secret still works."
@@ -140,4 +147,5 @@ class ClientUpdate(ApiModel):
         default=None, min_length=1, max_length=len(Scope), json_schema_extra={"uniqueItems": True}
     )
     coordinated_team_ids: list[uuid.UUID] | None = Field(default=None, max_length=20)
+    municipality_code: str | None = Field(default=None, pattern=MUNICIPALITY_PATTERN)
     active: bool | None = Field(default=None, description="`false` disables the client; `true` enables it again.")

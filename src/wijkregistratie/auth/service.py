@@ -24,6 +24,7 @@ from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import SCOPES, Principal, hash_secret, new_client_secret, verify_secret
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import emit
+from wijkregistratie.municipalities.service import known_municipality
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.professionals.models import Professional
 from wijkregistratie.teams.models import Team
@@ -44,6 +45,7 @@ async def grant_of(sessions: async_sessionmaker[AsyncSession], client_id: str) -
         scopes=frozenset(client.scopes.split()),
         coordinated_team_ids=frozenset(uuid.UUID(t) for t in client.coordinated_team_ids),
         active=client.active,
+        municipality_code=client.municipality_code,
     )
 
 
@@ -54,14 +56,17 @@ async def create_client(
     scopes: Sequence[str],
     coordinated_team_ids: Sequence[uuid.UUID] | None = None,
     client_id: str | None = None,
+    municipality_code: str | None = None,
 ) -> tuple[ApiClient, str]:
-    """Create credentials; the secret is returned once and only its hash is kept."""
+    """Create credentials; the secret is returned once and only its hash is kept. A client that reads
+    figures is bound to one municipality and reads nothing outside it."""
     if await session.get(Organisation, organisation_id) is None:
         raise InvalidInput.field("organisationId", "unknown organisation")
     unknown = sorted(set(scopes) - SCOPES.keys())
     if unknown:
         raise InvalidInput.field("scopes", f"unknown scope {unknown[0]}")
     teams = await _known_teams(session, coordinated_team_ids or [])
+    await _check_municipality(session, scopes, municipality_code)
     secret = new_client_secret()
     client = ApiClient(
         client_id=client_id or f"wr-{secrets.token_hex(8)}",
@@ -70,6 +75,7 @@ async def create_client(
         secret_hash=hash_secret(secret),
         scopes=" ".join(sorted(set(scopes))),
         coordinated_team_ids=[str(t) for t in teams],
+        municipality_code=municipality_code,
     )
     session.add(client)
     await session.flush()
@@ -79,7 +85,12 @@ async def create_client(
 
 async def register(session: AsyncSession, data: ClientCreate) -> ClientWithSecret:
     client, secret = await create_client(
-        session, data.organisation_id, data.name, [s.value for s in data.scopes], data.coordinated_team_ids
+        session,
+        data.organisation_id,
+        data.name,
+        [s.value for s in data.scopes],
+        data.coordinated_team_ids,
+        municipality_code=data.municipality_code,
     )
     return ClientWithSecret.model_validate(read(client).model_dump() | {"client_secret": secret})
 
@@ -116,7 +127,7 @@ async def update_client(session: AsyncSession, client_id: str, data: ClientUpdat
     client = await _client(session, client_id)
     check_if_match(if_match, client.version)
     changes = data.model_dump(exclude_unset=True)
-    if any(changes.get(name) is None for name in changes if name != "coordinated_team_ids"):
+    if any(changes.get(name) is None for name in changes if name not in ("coordinated_team_ids", "municipality_code")):
         raise InvalidInput.field(to_camel(next(n for n in changes if changes[n] is None)), "may not be empty")
     was_active = client.active
     if "name" in changes:
@@ -127,6 +138,9 @@ async def update_client(session: AsyncSession, client_id: str, data: ClientUpdat
         client.coordinated_team_ids = [str(t) for t in await _known_teams(session, data.coordinated_team_ids or [])]
     if "active" in changes:
         client.active = bool(changes["active"])
+    if "municipality_code" in changes:
+        client.municipality_code = changes["municipality_code"]
+    await _check_municipality(session, client.scopes.split(), client.municipality_code)
     _changed(session, client)
     if client.active != was_active:
         _announce(session, client, EventType.client_enabled if client.active else EventType.client_disabled)
@@ -141,6 +155,13 @@ async def _known_teams(session: AsyncSession, team_ids: Sequence[uuid.UUID]) -> 
         if await session.get(Team, team_id) is None:
             raise InvalidInput.field(f"coordinatedTeamIds[{index}]", "unknown team")
     return teams
+
+
+async def _check_municipality(session: AsyncSession, scopes: Sequence[str], municipality_code: str | None) -> None:
+    if municipality_code is not None:
+        await known_municipality(session, municipality_code)
+    elif "figures:read" in scopes:
+        raise InvalidInput.field("municipalityCode", "a client that reads figures is bound to its municipality")
 
 
 async def rotate_secret(

@@ -44,7 +44,7 @@ InvolvementId = Annotated[uuid.UUID, Path(alias="involvementId", description="Th
 )
 async def open_case(session: Session, principal: Writer, body: CaseOpen, response: Response) -> CaseSummary:
     case = await service.open_case(session, principal, body)
-    return versioned(response, case, location=f"/v1/cases/{case.id}")
+    return versioned(response, case, location=f"{API_PREFIX}/cases/{case.id}")
 
 
 @router.get(
@@ -64,11 +64,22 @@ async def list_cases(
     status: Annotated[CaseStatus | None, Query(description="Only cases with this status.")] = None,
     team_id: Annotated[uuid.UUID | None, Query(alias="teamId")] = None,
     household_id: Annotated[uuid.UUID | None, Query(alias="householdId")] = None,
+    lead_professional_id: Annotated[
+        uuid.UUID | None, Query(alias="leadProfessionalId", description="Only cases this professional leads now.")
+    ] = None,
+    lead_left: Annotated[
+        bool | None,
+        Query(
+            alias="leadLeft",
+            description="`true`: only cases whose lead professional has left and must be handed over; "
+            "`false`: only the others.",
+        ),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> CasePage:
     items, next_cursor = await service.list_cases(
-        session, principal, reference, status, team_id, household_id, cursor, limit
+        session, principal, reference, status, team_id, household_id, lead_professional_id, lead_left, cursor, limit
     )
     return CasePage(items=items, next_cursor=next_cursor)
 
@@ -156,7 +167,20 @@ async def list_involvements(session: Session, principal: Reader, case_id: CaseId
 async def add_involvement(
     session: Session, principal: Writer, case_id: CaseId, body: InvolvementCreate, response: Response
 ) -> InvolvementRead:
-    return versioned(response, await service.add_involvement(session, principal, case_id, body))
+    involvement = await service.add_involvement(session, principal, case_id, body)
+    return versioned(response, involvement, location=f"{API_PREFIX}/cases/{case_id}/involvements/{involvement.id}")
+
+
+@router.get(
+    "/{caseId}/involvements/{involvementId}",
+    summary="Read an involvement",
+    description="One organisation's involvement in the case, with the version to change it by.",
+    responses=errors(404) | WITH_ETAG,
+)
+async def get_involvement(
+    session: Session, principal: Reader, case_id: CaseId, involvement_id: InvolvementId, response: Response
+) -> InvolvementRead:
+    return versioned(response, await service.get_involvement(session, principal, case_id, involvement_id))
 
 
 @router.patch(

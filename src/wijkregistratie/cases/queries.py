@@ -18,6 +18,8 @@ from wijkregistratie.core.clock import today
 from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.route_facts import Subject, path_ids
 from wijkregistratie.organisations.models import Organisation
+from wijkregistratie.professionals.models import Professional
+from wijkregistratie.professionals.queries import still_working
 
 
 def involvement_is_current(on: date | None = None) -> ColumnElement[bool]:
@@ -81,6 +83,29 @@ async def case_by_own_reference(session: AsyncSession, organisation_id: uuid.UUI
 async def open_case_of(session: AsyncSession, household_id: uuid.UUID) -> Case | None:
     statement = select(Case).where(Case.household_id == household_id, Case.status != CaseStatus.closed)
     return (await session.exec(statement)).first()
+
+
+def led_by(professional_id: uuid.UUID) -> ColumnElement[bool]:
+    """Correlated with `Case`: the professional leads it now."""
+    return (
+        select(LeadAssignment.id)
+        .where(
+            LeadAssignment.case_id == Case.id,
+            LeadAssignment.professional_id == professional_id,
+            col(LeadAssignment.ended_at).is_(None),
+        )
+        .exists()
+    )
+
+
+def led_by_someone_who_left() -> ColumnElement[bool]:
+    """Correlated with `Case`: its current lead professional has left, so the coordinator must hand it over."""
+    return (
+        select(LeadAssignment.id)
+        .join(Professional, col(Professional.id) == LeadAssignment.professional_id)
+        .where(LeadAssignment.case_id == Case.id, col(LeadAssignment.ended_at).is_(None), ~still_working())
+        .exists()
+    )
 
 
 async def current_lead(session: AsyncSession, case_id: uuid.UUID) -> LeadAssignment | None:

@@ -29,6 +29,8 @@ from wijkregistratie.cases.queries import (
     current_involvement,
     current_involvements,
     current_lead,
+    led_by,
+    led_by_someone_who_left,
     open_case_of,
 )
 from wijkregistratie.cases.schemas import (
@@ -68,7 +70,7 @@ from wijkregistratie.matches.service import record_matches
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.plans.service import current_plan, plan_read
 from wijkregistratie.professionals.models import Professional
-from wijkregistratie.professionals.service import contact, contact_of, is_team_member
+from wijkregistratie.professionals.service import assignable, contact, contact_of
 from wijkregistratie.signals.models import Signal
 from wijkregistratie.signals.queries import signal_reads
 from wijkregistratie.signals.schemas import AlreadyKnown, InvolvedOrganisation
@@ -260,10 +262,16 @@ async def list_cases(
     status: CaseStatus | None,
     team_id: uuid.UUID | None,
     household_id: uuid.UUID | None,
+    lead_professional_id: uuid.UUID | None,
+    lead_left: bool | None,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[CaseSummary], str | None]:
     statement = select(Case).where(cases_visible_to(principal))
+    if lead_professional_id:
+        statement = statement.where(led_by(lead_professional_id))
+    if lead_left is not None:
+        statement = statement.where(led_by_someone_who_left() if lead_left else ~led_by_someone_who_left())
     if reference:  # the caller's own reference: the identity map between its system and the shared record
         statement = statement.where(col(Case.id).in_(cases_by_own_reference(principal.organisation_id, reference)))
     if status:
@@ -343,9 +351,9 @@ async def assign_lead(
         raise Conflict("The case is closed; it has no lead professional any more.")
     await require_case_permission(session, principal, case, CaseAction.assign_lead)
     check_if_match(if_match, case.version)
-    professional = await session.get(Professional, data.professional_id)
-    if professional is None or not await is_team_member(session, professional.id, case.team_id):
-        raise InvalidInput.field("professionalId", "not a professional of the case's team")
+    professional = await assignable(session, data.professional_id, case.team_id)
+    if professional is None:
+        raise InvalidInput.field("professionalId", "not a professional of the case's team, or one who has left")
     previous = await current_lead(session, case.id)
     if previous and previous.professional_id == professional.id:
         raise Conflict("This professional already leads the case.")
@@ -472,6 +480,18 @@ def _involvement_read(
             "consent_active": is_active(consent) if consent else None,
         }
     )
+
+
+async def get_involvement(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, involvement_id: uuid.UUID
+) -> InvolvementRead:
+    case = await visible_case(session, principal, case_id)
+    found = next(
+        (i for i in await list_involvements(session, principal, case.id, checked=True) if i.id == involvement_id), None
+    )
+    if found is None:
+        raise NotFound("No involvement with this id exists in this case.")
+    return found
 
 
 async def add_involvement(

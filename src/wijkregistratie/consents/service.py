@@ -76,8 +76,7 @@ async def withdraw(
     if_match: str | None,
 ) -> ConsentRead:
     consent = await _consent(session, principal, household_id, consent_id)
-    if if_match is not None:
-        check_if_match(if_match, consent.version)
+    check_if_match(if_match, consent.version)
     if consent.withdrawn_on is not None:
         raise Conflict("This consent was already withdrawn.")
     if data.withdrawn_on < consent.given_on:
@@ -132,6 +131,16 @@ async def list_consents(session: AsyncSession, principal: Principal, household_i
     household = await visible_household(session, principal, household_id)
     statement = select(Consent).where(Consent.household_id == household.id).order_by(col(Consent.created_at))
     return [read(c) for c in (await session.exec(statement)).all()]
+
+
+async def get_consent(
+    session: AsyncSession, principal: Principal, household_id: uuid.UUID, consent_id: uuid.UUID
+) -> ConsentRead:
+    household = await visible_household(session, principal, household_id)
+    consent = await session.get(Consent, consent_id)
+    if consent is None or consent.household_id != household.id:
+        raise NotFound("No consent with this id exists for this household.")
+    return read(consent)
 
 
 async def check_basis(

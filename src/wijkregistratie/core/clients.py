@@ -21,6 +21,7 @@ class ClientGrant:
     scopes: frozenset[str]
     coordinated_team_ids: frozenset[uuid.UUID]
     active: bool
+    municipality_code: str | None = None
 
 
 GrantLookup = Callable[[str], Awaitable[ClientGrant | None]]

@@ -1,7 +1,10 @@
 """Optimistic concurrency: ETags carry a resource's version; changes must name the one they saw.
 
-Two organisations can then never overwrite each other unseen: the second writer gets 412 and
-reloads. A change without If-Match is refused with 428 rather than applied blindly.
+One policy for every versioned resource: each answer carries its `ETag`, and every change to one that
+exists names the version it saw in `If-Match`, so two organisations never overwrite each other unseen
+(the second writer gets 412 and reloads; a change without it gets 428 rather than being applied blindly).
+A resource that is created by writing to its own address (the plan's first version) is written with
+`If-None-Match: *`, which fails with 412 if somebody else created it first.
 """
 
 from typing import Annotated, Any, TypeVar
@@ -9,6 +12,16 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Header, Response
 
 from wijkregistratie.core.errors import PreconditionFailed, PreconditionRequired
+
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-None-Match",
+        max_length=10,
+        description="`*` to create the first version: refused (412) if one exists already.",
+        examples=["*"],
+    ),
+]
 
 IfMatch = Annotated[
     str | None,
@@ -55,6 +68,21 @@ def check_if_match(if_match: str | None, current_version: int) -> None:
         f"The resource has changed since you read it; its current ETag is {etag(current_version)}. "
         "Reload, reapply your change and retry."
     )
+
+
+def check_preconditions(if_match: str | None, if_none_match: str | None, current_version: int | None) -> None:
+    """For a resource written at its own address: `If-None-Match: *` creates it, `If-Match` changes it."""
+    if current_version is None:
+        if if_match is not None:
+            raise PreconditionFailed("There is no version yet, so none can match If-Match; send If-None-Match: *.")
+        if if_none_match is None or if_none_match.strip() != "*":
+            raise PreconditionRequired("Send If-None-Match: * to create the first version.")
+        return
+    if if_none_match is not None:
+        raise PreconditionFailed(
+            f"A version exists already (its ETag is {etag(current_version)}); reload it and change it with If-Match."
+        )
+    check_if_match(if_match, current_version)
 
 
 # The `responses` entries that document the ETag an operation answers with.

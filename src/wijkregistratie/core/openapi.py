@@ -110,14 +110,17 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+LOCATION_HEADER: dict[str, Any] = {
+    "description": "The address of what was created.",
+    "schema": {"type": "string", "maxLength": 300, "examples": ["/v1/signals/5b0e7c4d-2f1a-4e8b-9c3d-7a6b5c4d3e2f"]},
+}
+
+
 def _complete_responses(document: dict[str, Any]) -> None:
     for method, operation in _operations(document):
         responses: dict[str, Any] = operation["responses"]
         responses.pop("422", None)
-        takes_input = bool(operation.get("parameters")) or "requestBody" in operation or method != "get"
-        wanted = {500}
-        if takes_input:
-            wanted.add(400)
+        wanted = {400, 500}  # 400 at least for a query parameter the operation does not declare
         if operation.get("security"):
             wanted |= {401, 403, 429}
         if "requestBody" in operation:
@@ -132,6 +135,8 @@ def _complete_responses(document: dict[str, Any]) -> None:
             if status.startswith(("2", "3")):
                 headers = response.setdefault("headers", {})
                 headers["API-Version"] = {"$ref": "#/components/headers/API-Version"}
+            if status == "201":
+                headers["Location"] = LOCATION_HEADER
 
 
 def _document_purpose(document: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import Field
-from sqlalchemy import and_, or_
+from sqlalchemy import Uuid, and_, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -52,11 +52,14 @@ def encode_cursor(moment: datetime, ident: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
+def _decode(cursor: str, id_type: type[Any]) -> tuple[datetime, Any]:
+    """The position a cursor names: a time, and an id of the type the list is keyed by (a uuid, or a code)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         moment, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(moment), uuid.UUID(ident)
+        if not isinstance(ident, str):
+            raise TypeError("an id is written as text")
+        return datetime.fromisoformat(moment), id_type(ident)
     except (ValueError, TypeError) as exc:
         raise InvalidInput.field("cursor", "not a cursor this API handed out") from exc
 
@@ -70,7 +73,7 @@ async def paginate(
     limit: int,
 ) -> tuple[Sequence[RowT], str | None]:
     if cursor:
-        moment, ident = _decode(cursor)
+        moment, ident = _decode(cursor, uuid.UUID if isinstance(id_column.type, Uuid) else str)
         statement = statement.where(or_(order_by > moment, and_(order_by == moment, id_column > ident)))
     rows = (await session.exec(statement.order_by(order_by, id_column).limit(limit + 1))).all()
     if len(rows) <= limit:

@@ -9,13 +9,14 @@ a route that differs says so with `declare(...)` (see `route_facts`).
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkregistratie.core.access_log import logged
 from wijkregistratie.core.asgi import BodyTooLarge, no_receive, read_body, replaying
-from wijkregistratie.core.errors import PayloadTooLarge, problem_response
+from wijkregistratie.core.errors import InvalidInput, InvalidParam, PayloadTooLarge, problem_response
 from wijkregistratie.core.idempotency import idempotent
 from wijkregistratie.core.route_facts import NOT_PERSONAL, RouteFacts, facts_for
 
@@ -45,6 +46,36 @@ def limited(app: ASGIApp, facts: RouteFacts) -> ASGIApp:
     return call
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route declares, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
+def strict_query(app: ASGIApp, known: frozenset[str]) -> ASGIApp:
+    """`app` refusing query parameters the route does not declare: a misspelt or unsupported filter
+    answers 400 naming it, instead of an unfiltered list that looks like an answer."""
+
+    async def call(scope: Scope, receive: Receive, send: Send) -> None:
+        unknown = sorted({name for name in Request(scope).query_params if name not in known})
+        if unknown:
+            accepted = ", ".join(sorted(known)) or "none"
+            refusal = InvalidInput(
+                f"Unknown query parameter '{unknown[0]}'; this operation takes: {accepted}.",
+                invalid_params=[
+                    InvalidParam(name=name, code="unknown", reason="this operation has no such parameter")
+                    for name in unknown
+                ],
+            )
+            await problem_response(Request(scope), refusal)(scope, no_receive, send)
+            return
+        await app(scope, receive, send)
+
+    return call
+
+
 class Route(APIRoute):
     """A route of the API; its router's `route_class(...)` gives the facts it shares with its siblings."""
 
@@ -58,7 +89,8 @@ class Route(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         edge = idempotent(super().handle)
         edge = limited(edge, self.facts)
-        self._edge = logged(edge, self.facts) if self.facts.personal or self.facts.logged else edge
+        edge = logged(edge, self.facts) if self.facts.personal or self.facts.logged else edge
+        self._edge = strict_query(edge, frozenset(_query_names(self.dependant)))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods and scope["method"] not in self.methods:

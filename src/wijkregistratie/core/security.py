@@ -70,6 +70,8 @@ class Principal:
     scopes: frozenset[str]
     coordinated_team_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
     actor_professional_id: uuid.UUID | None = None
+    # The municipality a figures client reads the figures of; None for every other client.
+    municipality_code: str | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
@@ -172,6 +174,7 @@ class Authenticator:
             scopes=frozenset(str(claims.get("scope", "")).split()) & grant.scopes,
             coordinated_team_ids=grant.coordinated_team_ids,
             actor_professional_id=actor_id,
+            municipality_code=grant.municipality_code,
         )
 
 

@@ -40,6 +40,8 @@ from wijkregistratie.figures.rollups import refresh as refresh_figures
 from wijkregistratie.households.schemas import Address, MemberCreate
 from wijkregistratie.journal.schemas import JournalEntryCreate
 from wijkregistratie.journal.service import add_entry
+from wijkregistratie.municipalities.schemas import MunicipalityCreate
+from wijkregistratie.municipalities.service import create_municipality
 from wijkregistratie.organisations.schemas import OrganisationCreate
 from wijkregistratie.organisations.service import create_organisation
 from wijkregistratie.plans.schemas import (
@@ -212,6 +214,7 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
     vault = BsnVault(settings)
     admin = Principal(client_id="seed", organisation_id=uuid.uuid4(), scopes=frozenset(SCOPES))
 
+    await create_municipality(session, MunicipalityCreate(code=MUNICIPALITY, name="Rotterdam"))
     organisations = {}
     for name, kind, contact, _ in ORGANISATIONS:
         slug = name.lower().replace(" ", "").replace(".", "")[:20]
@@ -332,11 +335,15 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
                     coordinator,
                     registered.id,
                     SignalClaim(professional_ids=[p.id for p in pair], planned_first_contact_on=date.today()),
-                    None,
+                    etag(signal_row.version),
                 )
                 if number % 4 == 0:
                     await triage.record_first_contact(
-                        session, coordinator, registered.id, FirstContact(contacted_on=date.today()), None
+                        session,
+                        coordinator,
+                        registered.id,
+                        FirstContact(contacted_on=date.today()),
+                        etag(signal_row.version),
                     )
             continue
         case = await cases.open_case(
@@ -377,7 +384,7 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
             agreed_date=date.today(),
             evaluation_date=date.today() + timedelta(days=60),
         )
-        saved = await save_plan(session, principal_of(lead_org), case.id, plan, None)
+        saved = await save_plan(session, principal_of(lead_org), case.id, plan, None, "*")
         if number % 3 == 0:
             plan.goals[0].activities[0].status = ActivityStatus.in_progress
             await save_plan(session, principal_of(lead_org), case.id, plan, etag(saved.version))
@@ -446,6 +453,7 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
             scopes,
             team_ids,
             client_id=client_id,
+            municipality_code=MUNICIPALITY if "figures:read" in scopes else None,
         )
         credentials[role] = {"client_id": client_id, "client_secret": secret}
     await session.flush()
@@ -519,8 +527,10 @@ async def _work_the_case(
             client_id="seed", organisation_id=debt.id, scopes=frozenset({"record:read", "record:write"})
         )
         steps = [ReferralStatus.received, ReferralStatus.accepted, ReferralStatus.in_progress]
+        version = referral.version
         for step in steps[: rng.randrange(0, 4)]:
-            await change_status(session, receiver, referral.id, ReferralStatusUpdate(status=step), None)
+            update = ReferralStatusUpdate(status=step)
+            version = (await change_status(session, receiver, referral.id, update, etag(version))).version
 
 
 async def _rotate_demo_secrets(session: AsyncSession, settings: Settings) -> dict[str, dict[str, str]]:

@@ -33,6 +33,16 @@ class EventType(StrEnum):
     client_disabled = PREFIX + "client.disabled"
     client_enabled = PREFIX + "client.enabled"
     client_secret_rotated = PREFIX + "client.secret-rotated"
+    municipality_registered = PREFIX + "municipality.registered"
+    organisation_changed = PREFIX + "organisation.changed"
+    team_changed = PREFIX + "team.changed"
+    team_organisation_joined = PREFIX + "team.organisation-joined"
+    team_organisation_left = PREFIX + "team.organisation-left"
+    professional_changed = PREFIX + "professional.changed"
+    professional_left = PREFIX + "professional.left"
+    household_corrected = PREFIX + "household.corrected"
+    member_added = PREFIX + "member.added"
+    member_corrected = PREFIX + "member.corrected"
 
 
 DESCRIPTIONS = {
@@ -65,4 +75,14 @@ DESCRIPTIONS = {
     EventType.client_disabled: "One of your organisation's clients was disabled: it gets no more tokens.",
     EventType.client_enabled: "One of your organisation's clients was enabled again.",
     EventType.client_secret_rotated: "A client's secret was rotated; the previous one works for a grace period.",
+    EventType.municipality_registered: "A municipality was added to the deployment (sent to every organisation).",
+    EventType.organisation_changed: "An organisation's name, identifiers or contact person changed (to everyone).",
+    EventType.team_changed: "A team's name, area or first-contact target changed (sent to every organisation).",
+    EventType.team_organisation_joined: "An organisation joins a team from a day on (sent to every organisation).",
+    EventType.team_organisation_left: "An organisation leaves a team after a day (sent to every organisation).",
+    EventType.professional_changed: "A professional's teams, expertise or contact changed (to every organisation).",
+    EventType.professional_left: "A professional leaves: no assignments after that day; their leads are handed over.",
+    EventType.household_corrected: "A household's address or contact details were corrected: which fields, no values.",
+    EventType.member_added: "A member was added to a household: its id, no personal data.",
+    EventType.member_corrected: "A member's name, date of birth or contact was corrected, or they left: which fields.",
 }

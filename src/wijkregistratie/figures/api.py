@@ -1,21 +1,22 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.errors import Conflict
+from wijkregistratie.core.errors import Conflict, NotFound
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.routes import Route
-from wijkregistratie.core.security import Admin, requires
+from wijkregistratie.core.security import Admin, Principal, requires
 from wijkregistratie.figures import rollups, service
+from wijkregistratie.figures.models import FigureRefresh
 from wijkregistratie.figures.schemas import Figures, FiguresRefresh
 
 router = APIRouter(prefix=f"{API_PREFIX}/figures", tags=["Figures"], route_class=Route)
-FiguresReader = Annotated[object, requires("figures:read")]
+FiguresReader = Annotated[Principal, requires("figures:read")]
 
 
 @router.get(
@@ -29,13 +30,14 @@ FiguresReader = Annotated[object, requires("figures:read")]
     "suppressed cell. No figure identifies a household. Counts come from running totals rebuilt "
     "regularly (`selection.asOf` says when); the waiting list, overdue first contacts and lead times are live. "
     "Send `Accept: text/csv` for CSV (a hidden value is "
-    "`.`). Needs the `figures:read` scope.",
-    responses=errors(503)
+    "`.`). Needs the `figures:read` scope; a figures client reads its own municipality's figures only (without "
+    "`teamId` or `areaCode`, the whole municipality).",
+    responses=errors(403, 503)
     | {200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": "indicator,key,value,status\n"}}}},
 )
 async def read_figures(
     session: Session,
-    _principal: FiguresReader,
+    principal: FiguresReader,
     period: Annotated[str, Query(max_length=30, examples=["2026-Q1"], description="The period.")],
     team_id: Annotated[uuid.UUID | None, Query(alias="teamId")] = None,
     area_code: Annotated[str | None, Query(alias="areaCode", pattern=CBS_AREA_PATTERN)] = None,
@@ -48,7 +50,9 @@ async def read_figures(
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Figures | Response:
-    figures = await service.compute(session, team_id, area_code, area_code_year, period, indicator or [])
+    figures = await service.compute(
+        session, principal.municipality_code, team_id, area_code, area_code_year, period, indicator or []
+    )
     if accept and "text/csv" in accept:
         return Response(service.to_csv(figures), media_type="text/csv; charset=utf-8")
     return figures
@@ -64,8 +68,27 @@ async def read_figures(
     "schedule; an operator may do it now. Needs the `admin` scope.",
     responses=errors(409),
 )
-async def refresh_figures(session: Session, _principal: Admin) -> FiguresRefresh:
+async def refresh_figures(session: Session, _principal: Admin, response: Response) -> FiguresRefresh:
     run = await rollups.refresh(session)
     if run is None:
         raise Conflict("another rebuild of the figures is running; its result will be used")
+    refreshed = FiguresRefresh.model_validate(run, from_attributes=True)
+    response.headers["Location"] = f"{API_PREFIX}/figures/refreshes/{refreshed.id}"
+    return refreshed
+
+
+@router.get(
+    "/refreshes/{refreshId}",
+    response_model=FiguresRefresh,
+    summary="Read a rebuild of the figures",
+    description="When one rebuild of the running totals ran, how far it reached and how long it took. Needs "
+    "the `admin` scope.",
+    responses=errors(404),
+)
+async def get_refresh(
+    session: Session, _principal: Admin, refresh_id: Annotated[int, Path(alias="refreshId", ge=1)]
+) -> FiguresRefresh:
+    run = await session.get(FigureRefresh, refresh_id)
+    if run is None:
+        raise NotFound("No rebuild of the figures with this id exists.")
     return FiguresRefresh.model_validate(run, from_attributes=True)

@@ -95,6 +95,7 @@ class FiguresRefresh(ApiModel):
         json_schema_extra={
             "examples": [
                 {
+                    "id": 17,
                     "startedAt": "2026-04-02T03:00:00Z",
                     "finishedAt": "2026-04-02T03:00:04Z",
                     "lastMonth": "2026-05-01",
@@ -105,6 +106,7 @@ class FiguresRefresh(ApiModel):
         },
     )
 
+    id: int = Field(ge=1)
     started_at: datetime
     finished_at: datetime
     last_month: date = Field(description="The latest month the running totals reach.")

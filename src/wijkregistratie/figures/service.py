@@ -24,7 +24,7 @@ from wijkregistratie.core.codes import (
     SignalSource,
     SignalStatus,
 )
-from wijkregistratie.core.errors import InvalidInput, Unavailable
+from wijkregistratie.core.errors import Forbidden, InvalidInput, Unavailable
 from wijkregistratie.figures import rollups
 from wijkregistratie.figures.disclosure import (
     MIN_RATE_DENOMINATOR,
@@ -40,6 +40,7 @@ from wijkregistratie.figures.disclosure import (
 from wijkregistratie.figures.models import FigureLeadTime, FigureRollup
 from wijkregistratie.figures.schemas import DisclosureRules, FigureCell, Figures, Indicator, Selection
 from wijkregistratie.households.models import Household
+from wijkregistratie.municipalities.service import area_lies_in
 from wijkregistratie.signals.models import Signal
 from wijkregistratie.teams.models import Team
 
@@ -370,6 +371,7 @@ def self_sufficiency_change(totals: Totals) -> Indicator:
 
 async def compute(
     session: AsyncSession,
+    municipality_code: str | None,
     team_id: uuid.UUID | None,
     area_code: str | None,
     area_code_year: int | None,
@@ -380,8 +382,16 @@ async def compute(
     unknown = [w for w in wanted if w not in INDICATORS]
     if unknown:
         raise InvalidInput.field("indicator", f"unknown indicator '{unknown[0]}'; known: {', '.join(INDICATORS)}")
-    if team_id is not None and await session.get(Team, team_id) is None:
-        raise InvalidInput.field("teamId", "unknown team")
+    if municipality_code is None:
+        raise Forbidden("This client is bound to no municipality; an administrator binds it (municipalityCode).")
+    if team_id is not None:
+        team = await session.get(Team, team_id)
+        if team is None or team.municipality_code != municipality_code:  # another's team is as good as unknown
+            raise InvalidInput.field("teamId", "unknown team")
+    elif area_code is None:
+        area_code = municipality_code
+    if area_code is not None and not area_lies_in(area_code, municipality_code):
+        raise InvalidInput.field("areaCode", f"lies outside {municipality_code}, the municipality this client reads")
     start_day, end_day = parse_period(period, today)
     scope = Scope(
         team_id=team_id,

@@ -1,9 +1,11 @@
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wijkregistratie.core.database import Session
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import POSTCODE_PATTERN, Vault, normalise_postcode
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
@@ -16,9 +18,13 @@ from wijkregistratie.households.schemas import (
     HouseholdPage,
     HouseholdRead,
     HouseholdSearch,
+    HouseholdUpdate,
     MemberCreate,
     MemberRead,
+    MemberUpdate,
 )
+
+MemberId = Annotated[uuid.UUID, Path(alias="memberId", description="The member's id.")]
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/households",
@@ -77,10 +83,34 @@ async def search_takes_only_post() -> None:
     summary="Read a household",
     description="The household's address, contact details and members. BSNs are masked unless the caller has "
     "the `bsn:read` scope.",
-    responses=errors(404),
+    responses=WITH_ETAG | errors(404),
 )
-async def get_household(session: Session, vault: Vault, principal: Reader, household_id: HouseholdId) -> HouseholdRead:
-    return await service.get_household(session, vault, principal, household_id)
+async def get_household(
+    session: Session, vault: Vault, principal: Reader, household_id: HouseholdId, response: Response
+) -> HouseholdRead:
+    return versioned(response, await service.get_household(session, vault, principal, household_id))
+
+
+@router.patch(
+    "/{householdId}",
+    summary="Correct a household's address or contact details",
+    description="The right to rectification: a move (the whole new address with its CBS neighbourhood code) or "
+    "other contact details. By an organisation involved in the household's open case or the team's "
+    "coordinator; needs `If-Match`. Kept as a correction (which fields, by whom) that the export shows, and "
+    "told to everyone involved. Signals and cases keep the neighbourhood they were registered in.",
+    responses=WITH_ETAG | errors(403, 404, 412, 428),
+)
+async def correct_household(
+    session: Session,
+    vault: Vault,
+    principal: Writer,
+    household_id: HouseholdId,
+    body: HouseholdUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> HouseholdRead:
+    corrected = await service.correct_household(session, vault, principal, household_id, body, if_match)
+    return versioned(response, corrected)
 
 
 @router.get(
@@ -101,9 +131,49 @@ async def list_members(
     summary="Add a member to a household",
     description="Registers a person in the household: with a BSN, or with the legal fallback set (surname, "
     "given names, date of birth; the address is the household's).",
-    responses=errors(404, 409),
+    responses=CREATED_WITH_ETAG | errors(403, 404, 409),
 )
 async def add_member(
-    session: Session, vault: Vault, principal: Writer, household_id: HouseholdId, body: MemberCreate
+    session: Session, vault: Vault, principal: Writer, household_id: HouseholdId, body: MemberCreate, response: Response
 ) -> MemberRead:
-    return await service.add_member(session, vault, principal, household_id, body)
+    member = await service.add_member(session, vault, principal, household_id, body)
+    return versioned(response, member, location=f"{API_PREFIX}/households/{household_id}/members/{member.id}")
+
+
+@router.get(
+    "/{householdId}/members/{memberId}",
+    summary="Read a member of a household",
+    description="One person of the household, with the version to correct them by.",
+    responses=WITH_ETAG | errors(404),
+)
+async def get_member(
+    session: Session,
+    vault: Vault,
+    principal: Reader,
+    household_id: HouseholdId,
+    member_id: MemberId,
+    response: Response,
+) -> MemberRead:
+    return versioned(response, await service.get_member(session, vault, principal, household_id, member_id))
+
+
+@router.patch(
+    "/{householdId}/members/{memberId}",
+    summary="Correct a member, or record that they left",
+    description="The right to rectification for one person: name, date of birth, role, contact, or the day "
+    "they left the household (`leftOn`). Who may, and what is kept and told, as for the household; needs "
+    "`If-Match`.",
+    responses=WITH_ETAG | errors(403, 404, 412, 428),
+)
+async def correct_member(
+    session: Session,
+    vault: Vault,
+    principal: Writer,
+    household_id: HouseholdId,
+    member_id: MemberId,
+    body: MemberUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MemberRead:
+    corrected = await service.correct_member(session, vault, principal, household_id, member_id, body, if_match)
+    return versioned(response, corrected)

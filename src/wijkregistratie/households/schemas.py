@@ -56,6 +56,12 @@ MEMBER_EXAMPLE: dict[str, Any] = {
 }
 
 
+def _plausible_birth(value: date | None) -> date | None:
+    if value is not None and (value > date.today() or value.year < 1900):
+        raise ValueError("a date of birth lies between 1900 and today")
+    return value
+
+
 class MemberCreate(ApiModel):
     """A person. Without a BSN the legal fallback set is needed: surname, given names, date of birth."""
 
@@ -86,9 +92,7 @@ class MemberCreate(ApiModel):
     @field_validator("date_of_birth")
     @classmethod
     def _born(cls, value: date | None) -> date | None:
-        if value is not None and (value > date.today() or value.year < 1900):
-            raise ValueError("a date of birth lies between 1900 and today")
-        return value
+        return _plausible_birth(value)
 
     @model_validator(mode="after")
     def _fallback_set(self) -> "MemberCreate":
@@ -124,7 +128,10 @@ class MemberRead(ApiModel):
     )
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
+    left_on: date | None = Field(default=None, description="The day the person left the household.")
+    version: int = Field(ge=1)
     created_at: datetime
+    updated_at: datetime
 
 
 class HouseholdRead(ApiModel):
@@ -134,8 +141,43 @@ class HouseholdRead(ApiModel):
     address: Address
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
-    members: list[MemberRead] = Field(max_length=50)
+    members: list[MemberRead] = Field(max_length=50, description="Everyone registered, those who left included.")
+    version: int = Field(ge=1)
     created_at: datetime
+    updated_at: datetime
+
+
+class HouseholdUpdate(ApiModel):
+    """A correction of the household's file: a move (the whole new address, with its neighbourhood code) or
+    other contact details. Fields left out stay as they are; `phone` and `email` may be set to null."""
+
+    # The example leaves the address out, for the linter's sake (see above).
+    model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "010-7654321", "email": "fam@example.org"}]})
+
+    address: Address | None = None
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+
+
+class MemberUpdate(ApiModel):
+    """A correction of a member's data, or the day they left the household. Fields left out stay as they
+    are; `givenNames`, `dateOfBirth`, `phone`, `email` and `leftOn` may be set to null. The BSN is not
+    corrected here: a wrong BSN is a different person, registered anew."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"surname": "Jansen-de Boer"}, {"leftOn": "2026-05-31"}]})
+
+    given_names: str | None = Field(default=None, min_length=1, max_length=200)
+    surname: str | None = Field(default=None, min_length=1, max_length=200)
+    date_of_birth: date | None = None
+    role: MemberRole | None = None
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    left_on: date | None = Field(default=None, description="The day the person left the household.")
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born(cls, value: date | None) -> date | None:
+        return _plausible_birth(value)
 
 
 class HouseholdSearch(ApiModel):

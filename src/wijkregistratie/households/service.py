@@ -1,24 +1,31 @@
 import uuid
 from collections.abc import Sequence
 
+from pydantic.alias_generators import to_camel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.access.rules import sees_bsn
 from wijkregistratie.access.visibility import households_visible_to, visible_household, writable_household
 from wijkregistratie.core.access_log import note_subjects
-from wijkregistratie.core.errors import Conflict
+from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
+from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.identifiers import BsnVault, mask_bsn
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
-from wijkregistratie.households.models import Household, Member
+from wijkregistratie.events.codes import EventType
+from wijkregistratie.events.service import household_event
+from wijkregistratie.households.models import Correction, Household, Member
 from wijkregistratie.households.schemas import (
     Address,
     HouseholdRead,
     HouseholdSearch,
+    HouseholdUpdate,
     MemberCreate,
     MemberRead,
+    MemberUpdate,
 )
 
 
@@ -87,7 +94,108 @@ async def add_member(
 ) -> MemberRead:
     household = await writable_household(session, principal, household_id)
     member = await _add_member(session, vault, household, data, "bsn")
+    await _corrected(session, principal, household, EventType.member_added, member, [])
     return member_read(member, vault, principal)
+
+
+async def correct_household(
+    session: AsyncSession,
+    vault: BsnVault,
+    principal: Principal,
+    household_id: uuid.UUID,
+    data: HouseholdUpdate,
+    if_match: str | None,
+) -> HouseholdRead:
+    """Rectification (AVG art. 16) of the address or contact details. A move takes the new neighbourhood
+    code; signals and cases keep the one they were registered in, so past figures stay as they were."""
+    household = await writable_household(session, principal, household_id)
+    check_if_match(if_match, household.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "address" in changes:
+        if data.address is None:
+            raise InvalidInput.field("address", "may not be empty; leave it out to keep it")
+        address = data.address
+        household.postcode = address.postcode
+        household.house_number = address.house_number
+        household.house_number_addition = address.house_number_addition or ""
+        household.street = address.street
+        household.city = address.city
+        household.buurt_code = address.buurt_code
+    for name in ("phone", "email"):
+        if name in changes:
+            setattr(household, name, changes[name])
+    household.version += 1
+    household.updated_at = utcnow()
+    session.add(household)
+    await _corrected(session, principal, household, EventType.household_corrected, None, list(changes))
+    return await household_read(session, vault, principal, household)
+
+
+async def correct_member(
+    session: AsyncSession,
+    vault: BsnVault,
+    principal: Principal,
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    data: MemberUpdate,
+    if_match: str | None,
+) -> MemberRead:
+    """Correct a member's name, date of birth, role or contact, or record the day they left."""
+    household = await writable_household(session, principal, household_id)
+    member = await _member_of(session, household, member_id)
+    check_if_match(if_match, member.version)
+    changes = data.model_dump(exclude_unset=True)
+    if empty := next((n for n in ("surname", "role") if n in changes and changes[n] is None), None):
+        raise InvalidInput.field(to_camel(empty), "may not be empty; leave it out to keep it")
+    given_names = changes.get("given_names", member.given_names)
+    if member.bsn_hash is None and (given_names is None or changes.get("date_of_birth", member.date_of_birth) is None):
+        raise InvalidInput.field("givenNames", "without a BSN, givenNames and dateOfBirth are required")
+    for name, value in changes.items():
+        setattr(member, name, value)
+    member.version += 1
+    member.updated_at = utcnow()
+    session.add(member)
+    await _corrected(session, principal, household, EventType.member_corrected, member, list(changes))
+    return member_read(member, vault, principal)
+
+
+async def get_member(
+    session: AsyncSession, vault: BsnVault, principal: Principal, household_id: uuid.UUID, member_id: uuid.UUID
+) -> MemberRead:
+    household = await visible_household(session, principal, household_id)
+    note_subjects(session, Subject(household_id=household.id))
+    return member_read(await _member_of(session, household, member_id), vault, principal)
+
+
+async def _member_of(session: AsyncSession, household: Household, member_id: uuid.UUID) -> Member:
+    member = await session.get(Member, member_id)
+    if member is None or member.household_id != household.id:
+        raise NotFound("No member with this id lives in this household.")
+    return member
+
+
+async def _corrected(
+    session: AsyncSession,
+    principal: Principal,
+    household: Household,
+    type_: EventType,
+    member: Member | None,
+    fields: list[str],
+) -> None:
+    """Kept as a correction of the file (which fields, by whom; the values are the file's) and told to
+    everyone involved in the household's case, the coordinators included."""
+    names = [to_camel(f) for f in fields]
+    session.add(
+        Correction(
+            household_id=household.id,
+            member_id=member.id if member else None,
+            fields=names or ["added"],
+            organisation_id=principal.organisation_id,
+            client_id=principal.client_id,
+        )
+    )
+    data = {"memberId": member.id if member else None, "fields": names, "version": (member or household).version}
+    await household_event(session, type_, household.id, principal, data, also={principal.organisation_id})
 
 
 async def _add_member(
@@ -142,7 +250,9 @@ async def household_read(
         phone=household.phone,
         email=household.email,
         members=[member_read(m, vault, principal) for m in members],
+        version=household.version,
         created_at=household.created_at,
+        updated_at=household.updated_at,
     )
 
 

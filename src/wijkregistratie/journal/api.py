@@ -1,4 +1,7 @@
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from wijkregistratie.cases.queries import case_subject
 from wijkregistratie.core.database import Session
@@ -8,6 +11,8 @@ from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.journal import service
 from wijkregistratie.journal.schemas import JournalEntryCreate, JournalEntryRead
+
+EntryId = Annotated[uuid.UUID, Path(alias="entryId", description="The journal entry's id.")]
 
 router = APIRouter(
     prefix=API_PREFIX + "/cases/{caseId}/journal",
@@ -24,8 +29,12 @@ router = APIRouter(
     "organisation only, unless `visibility` is `all_involved`.",
     responses=errors(404),
 )
-async def add_entry(session: Session, principal: Writer, case_id: CaseId, body: JournalEntryCreate) -> JournalEntryRead:
-    return await service.add_entry(session, principal, case_id, body)
+async def add_entry(
+    session: Session, principal: Writer, case_id: CaseId, body: JournalEntryCreate, response: Response
+) -> JournalEntryRead:
+    entry = await service.add_entry(session, principal, case_id, body)
+    response.headers["Location"] = f"{API_PREFIX}/cases/{case_id}/journal/{entry.id}"
+    return entry
 
 
 @router.get(
@@ -37,3 +46,13 @@ async def add_entry(session: Session, principal: Writer, case_id: CaseId, body: 
 )
 async def list_entries(session: Session, principal: Reader, case_id: CaseId) -> list[JournalEntryRead]:
     return await service.list_entries(session, principal, case_id)
+
+
+@router.get(
+    "/{entryId}",
+    summary="Read a journal entry",
+    description="One entry of the case's journal, for those who may see it.",
+    responses=errors(404),
+)
+async def get_entry(session: Session, principal: Reader, case_id: CaseId, entry_id: EntryId) -> JournalEntryRead:
+    return await service.get_entry(session, principal, case_id, entry_id)

@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.access.rules import CaseAction, require_case_permission
 from wijkregistratie.access.visibility import journal_entries_visible_to, visible_case
 from wijkregistratie.core.codes import JournalVisibility
-from wijkregistratie.core.errors import InvalidInput
+from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event
@@ -44,6 +44,15 @@ async def add_entry(
         to_coordinators=shared,
     )
     return JournalEntryRead.model_validate(entry)
+
+
+async def get_entry(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, entry_id: uuid.UUID
+) -> JournalEntryRead:
+    found = next((e for e in await list_entries(session, principal, case_id) if e.id == entry_id), None)
+    if found is None:
+        raise NotFound("No journal entry with this id exists in this case, or you may not see it.")
+    return found
 
 
 async def list_entries(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> list[JournalEntryRead]:

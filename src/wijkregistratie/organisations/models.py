@@ -18,4 +18,6 @@ class Organisation(SQLModel, table=True):
     contact_name: str | None = text_field(200, default=None)
     contact_phone: str | None = text_field(30, default=None)
     contact_email: str | None = text_field(254, default=None)
+    version: int = 1
     created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()

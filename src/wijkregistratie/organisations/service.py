@@ -1,16 +1,19 @@
 import uuid
 from collections.abc import Sequence
 
+from pydantic.alias_generators import to_camel
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import OrganisationKind
-from wijkregistratie.core.errors import NotFound
+from wijkregistratie.core.errors import InvalidInput, NotFound
+from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import directory_event
 from wijkregistratie.organisations.models import Organisation
-from wijkregistratie.organisations.schemas import OrganisationCreate
+from wijkregistratie.organisations.schemas import OrganisationCreate, OrganisationUpdate
 
 
 async def create_organisation(session: AsyncSession, data: OrganisationCreate) -> Organisation:
@@ -18,6 +21,28 @@ async def create_organisation(session: AsyncSession, data: OrganisationCreate) -
     session.add(organisation)
     announced = {"organisationId": organisation.id, "name": organisation.name, "kind": organisation.kind}
     await directory_event(session, EventType.organisation_registered, announced)
+    return organisation
+
+
+async def update_organisation(
+    session: AsyncSession, organisation_id: uuid.UUID, data: OrganisationUpdate, if_match: str | None
+) -> Organisation:
+    organisation = await get_organisation(session, organisation_id)
+    check_if_match(if_match, organisation.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise InvalidInput.field("name", "may not be empty; leave it out to keep it")
+    for name, value in changes.items():
+        setattr(organisation, name, value)
+    organisation.version += 1
+    organisation.updated_at = utcnow()
+    session.add(organisation)
+    announced = {
+        "organisationId": organisation.id,
+        "changed": [to_camel(n) for n in changes],
+        "version": organisation.version,
+    }
+    await directory_event(session, EventType.organisation_changed, announced)
     return organisation
 
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Path, Response
 
 from wijkregistratie.cases.queries import case_subject
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
+from wijkregistratie.core.etag import WITH_ETAG, IfMatch, IfNoneMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.routes import route_class
@@ -34,8 +34,8 @@ async def get_plan(session: Session, principal: Reader, case_id: CaseId, respons
     "",
     summary="Save the plan",
     description="Saves the plan as a new version; earlier versions stay readable. The first plan is saved "
-    "without `If-Match`; every later change must name the current version in `If-Match`, so two organisations "
-    "never overwrite each other unseen.",
+    "with `If-None-Match: *` (412 if another organisation saved one first); every later change names the "
+    "current version in `If-Match`, so two organisations never overwrite each other unseen.",
     responses=errors(404, 409, 412, 428) | WITH_ETAG,
 )
 async def save_plan(
@@ -45,8 +45,10 @@ async def save_plan(
     body: PlanContent,
     response: Response,
     if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
 ) -> PlanRead:
-    return versioned(response, await service.save_plan(session, principal, case_id, body, if_match))
+    saved = await service.save_plan(session, principal, case_id, body, if_match, if_none_match)
+    return versioned(response, saved)
 
 
 @router.get(
@@ -63,12 +65,13 @@ async def list_plan_versions(session: Session, principal: Reader, case_id: CaseI
     "/versions/{version}",
     summary="Read an earlier version of the plan",
     description="One version of the plan as it was saved.",
-    responses=errors(404),
+    responses=errors(404) | WITH_ETAG,
 )
 async def get_plan_version(
     session: Session,
     principal: Reader,
     case_id: CaseId,
     version: Annotated[int, Path(ge=1, le=1_000_000, description="The version number.")],
+    response: Response,
 ) -> PlanRead:
-    return await service.get_version(session, principal, case_id, version)
+    return versioned(response, await service.get_version(session, principal, case_id, version))

@@ -9,7 +9,7 @@ from wijkregistratie.access.visibility import visible_case
 from wijkregistratie.cases.models import Case
 from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.etag import check_preconditions
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event
@@ -52,6 +52,7 @@ async def save_plan(
     case_id: uuid.UUID,
     content: PlanContent,
     if_match: str | None,
+    if_none_match: str | None = None,
 ) -> PlanRead:
     """Every change is a new version; earlier versions stay readable."""
     case = await visible_case(session, principal, case_id)
@@ -59,10 +60,7 @@ async def save_plan(
     if case.status == CaseStatus.closed:
         raise Conflict("The case is closed; its plan can no longer change.")
     current = await current_plan(session, case_id)
-    if current is not None:
-        check_if_match(if_match, current.version)
-    elif if_match is not None:
-        raise PreconditionFailed("The case has no plan yet, so no version can match If-Match.")
+    check_preconditions(if_match, if_none_match, current.version if current else None)
     await _check_references(session, case, content)
     version = PlanVersion(
         case_id=case_id,

@@ -6,9 +6,10 @@ privacy desk), not a matter of being involved in the case."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from wijkregistratie.core.database import Session
+from wijkregistratie.core.errors import NotFound
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import HouseholdId
@@ -19,6 +20,7 @@ from wijkregistratie.core.security import RightsOfficer
 from wijkregistratie.households.queries import household_subject
 from wijkregistratie.privacy import export
 from wijkregistratie.privacy.erasure import Grounds, erase_household
+from wijkregistratie.privacy.models import Erasure
 from wijkregistratie.privacy.schemas import ErasureRead, ErasureRequest, PersonExport
 
 router = APIRouter(
@@ -27,6 +29,7 @@ router = APIRouter(
     route_class=route_class(personal=True, subject=household_subject),
 )
 MemberId = Annotated[uuid.UUID, Path(alias="memberId", description="The person.")]
+ErasureId = Annotated[uuid.UUID, Path(alias="erasureId", description="The erasure's receipt.")]
 
 
 @router.get(
@@ -60,9 +63,27 @@ async def export_person(
 )
 @declare(action="erase")
 async def erase(
-    session: Session, officer: RightsOfficer, household_id: HouseholdId, body: ErasureRequest
+    session: Session, officer: RightsOfficer, household_id: HouseholdId, body: ErasureRequest, response: Response
 ) -> ErasureRead:
     erasure = await erase_household(
         session, household_id, Grounds.request, principal=officer, request_reference=body.request_reference
     )
+    response.headers["Location"] = f"{API_PREFIX}/households/{household_id}/erasures/{erasure.id}"
+    return ErasureRead.model_validate(erasure)
+
+
+@router.get(
+    "/{householdId}/erasures/{erasureId}",
+    summary="Read the receipt of an erasure",
+    description="When the household's file was erased, on what grounds and how many rows: no content. For "
+    "the officer who handles households' requests (`rights:handle`).",
+    responses=errors(404),
+)
+@declare(purposes=(Purpose.household_request,))
+async def get_erasure(
+    session: Session, _officer: RightsOfficer, household_id: HouseholdId, erasure_id: ErasureId
+) -> ErasureRead:
+    erasure = await session.get(Erasure, erasure_id)
+    if erasure is None or erasure.household_id != household_id:
+        raise NotFound("No erasure with this id exists for this household.")
     return ErasureRead.model_validate(erasure)

@@ -50,6 +50,7 @@ PERSONAL_TABLES: dict[str, PersonalTable] = {
     "signal_assignments": PersonalTable((("signal_id", "signals"),), Erase.delete),
     "adapter_references": PersonalTable((("signal_id", "signals"),), Erase.delete),
     "consents": PersonalTable((("member_id", "person"),), Erase.delete),
+    "household_corrections": PersonalTable((("household_id", "household"),), Erase.delete),
     "members": PersonalTable((("id", "person"),), Erase.delete),
     "events": PersonalTable((("case_id", "cases"), ("signal_id", "signals")), Erase.empty, {"data": {}}),
     "signals": PersonalTable((("household_id", "household"),), Erase.empty, {"description": "", "triage_reason": None}),
@@ -81,6 +82,7 @@ PERSONAL_TABLES: dict[str, PersonalTable] = {
 }
 NOT_PERSONAL: dict[str, str] = {
     "organisations": "the directory of organisations",
+    "municipalities": "the municipalities the deployment serves",
     "teams": "the directory of teams",
     "team_organisations": "which organisation works in which team",
     "professionals": "professionals' work contact details, the directory",

@@ -1,16 +1,23 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.database import Session
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
+from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Authenticated, Reader
 from wijkregistratie.professionals import service
-from wijkregistratie.professionals.schemas import ProfessionalCreate, ProfessionalPage, ProfessionalRead
+from wijkregistratie.professionals.schemas import (
+    ProfessionalCreate,
+    ProfessionalPage,
+    ProfessionalRead,
+    ProfessionalUpdate,
+)
 
 router = APIRouter(prefix=f"{API_PREFIX}/professionals", tags=["Professionals"], route_class=Route)
 ProfessionalId = Annotated[uuid.UUID, Path(alias="professionalId", description="The professional's id.")]
@@ -41,16 +48,44 @@ async def list_professionals(
     summary="Register a professional",
     description="Adds a professional of the caller's own organisation (scope `record:write`; with `admin`, of any "
     "organisation), with the teams they work in and their expertise by life domain.",
+    responses=CREATED_WITH_ETAG | errors(403),
 )
-async def create_professional(session: Session, principal: Authenticated, body: ProfessionalCreate) -> ProfessionalRead:
-    return await service.create_professional(session, principal, body)
+@declare(logged=True)  # who changed the directory, kept with the access log
+async def create_professional(
+    session: Session, principal: Authenticated, body: ProfessionalCreate, response: Response
+) -> ProfessionalRead:
+    professional = await service.create_professional(session, principal, body)
+    return versioned(response, professional, location=f"{API_PREFIX}/professionals/{professional.id}")
 
 
 @router.get(
     "/{professionalId}",
     summary="Read a professional",
-    description="One professional with their organisation, teams and expertise.",
-    responses=errors(404),
+    description="One professional with their organisation, teams, expertise and, once known, their last day.",
+    responses=WITH_ETAG | errors(404),
 )
-async def get_professional(session: Session, _principal: Reader, professional_id: ProfessionalId) -> ProfessionalRead:
-    return await service.get_professional(session, professional_id)
+async def get_professional(
+    session: Session, _principal: Reader, professional_id: ProfessionalId, response: Response
+) -> ProfessionalRead:
+    return versioned(response, await service.get_professional(session, professional_id))
+
+
+@router.patch(
+    "/{professionalId}",
+    summary="Change a professional",
+    description="Changes a professional's teams, expertise or contact, or records their last working day "
+    "(`leftOn`): after it they are assigned no signal and no lead, and their open leads appear on the "
+    "coordinator's list (`GET /v1/cases?leadLeft=true`). By the professional's own organisation (scope "
+    "`record:write`) or an administrator; needs `If-Match`.",
+    responses=WITH_ETAG | errors(403, 404, 412, 428),
+)
+@declare(logged=True)
+async def update_professional(
+    session: Session,
+    principal: Authenticated,
+    professional_id: ProfessionalId,
+    body: ProfessionalUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProfessionalRead:
+    return versioned(response, await service.update_professional(session, principal, professional_id, body, if_match))

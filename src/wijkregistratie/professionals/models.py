@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -16,7 +16,11 @@ class Professional(SQLModel, table=True):
     phone: str | None = text_field(30, default=None)
     # Life domains the professional is expert in, so triage picks by expertise.
     expertise: list[str] = json_field()
+    # The day after which the professional no longer works here: not assigned any more, their leads handed over.
+    left_on: date | None = None
+    version: int = 1
     created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
 
 
 class TeamMembership(SQLModel, table=True):

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -36,12 +36,41 @@ class ProfessionalRead(ProfessionalCreate):
     model_config = ConfigDict(
         extra="ignore",
         json_schema_extra={
-            "examples": [_EXAMPLE | {"id": "9d016f1c-1b8e-4f5e-8d0a-9a576c1f8f2b", "createdAt": "2026-01-05T09:00:00Z"}]
+            "examples": [
+                _EXAMPLE
+                | {
+                    "id": "9d016f1c-1b8e-4f5e-8d0a-9a576c1f8f2b",
+                    "leftOn": None,
+                    "version": 1,
+                    "createdAt": "2026-01-05T09:00:00Z",
+                    "updatedAt": "2026-01-05T09:00:00Z",
+                }
+            ]
         },
     )
 
     id: uuid.UUID
+    left_on: date | None = Field(
+        default=None, description="Their last working day: after it they are assigned nothing."
+    )
+    version: int = Field(ge=1)
     created_at: datetime
+    updated_at: datetime
+
+
+class ProfessionalUpdate(ApiModel):
+    """What changes; fields left out stay as they are. `email`, `phone` and `leftOn` may be set to null."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"expertise": ["finances", "housing"]}, {"leftOn": "2026-06-30"}]}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    expertise: list[LifeDomain] | None = Field(default=None, max_length=13)
+    team_ids: list[uuid.UUID] | None = Field(default=None, max_length=20)
+    left_on: date | None = Field(default=None, description="Their last working day.")
 
 
 class ProfessionalContact(ApiModel):

@@ -1,19 +1,28 @@
 import uuid
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy import String, cast
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.access.rules import require_professional_registrar
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.errors import InvalidInput, NotFound
+from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import directory_event
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.professionals.models import Professional, TeamMembership
-from wijkregistratie.professionals.schemas import ProfessionalContact, ProfessionalCreate, ProfessionalRead
+from wijkregistratie.professionals.queries import still_working
+from wijkregistratie.professionals.schemas import (
+    ProfessionalContact,
+    ProfessionalCreate,
+    ProfessionalRead,
+    ProfessionalUpdate,
+)
 from wijkregistratie.teams.models import Team
 
 
@@ -23,10 +32,7 @@ async def create_professional(
     require_professional_registrar(principal, data.organisation_id)
     if await session.get(Organisation, data.organisation_id) is None:
         raise InvalidInput.field("organisationId", "unknown organisation")
-    team_ids = list(dict.fromkeys(data.team_ids))
-    for team_id in team_ids:
-        if await session.get(Team, team_id) is None:
-            raise InvalidInput.field("teamIds", f"unknown team {team_id}")
+    team_ids = await _known_teams(session, data.team_ids)
     professional = Professional(
         organisation_id=data.organisation_id,
         name=data.name,
@@ -42,11 +48,62 @@ async def create_professional(
     return _read(professional, team_ids)
 
 
-async def get_professional(session: AsyncSession, professional_id: uuid.UUID) -> ProfessionalRead:
-    professional = await session.get(Professional, professional_id)
-    if professional is None:
-        raise NotFound("No professional with this id exists.")
+async def update_professional(
+    session: AsyncSession,
+    principal: Principal,
+    professional_id: uuid.UUID,
+    data: ProfessionalUpdate,
+    if_match: str | None,
+) -> ProfessionalRead:
+    """Change a professional's teams, expertise or contact, or record the day they leave: from the day after,
+    they are assigned nothing, and the coordinator sees their open leads (`GET /v1/cases?leadLeft=true`)."""
+    professional = await _professional(session, professional_id)
+    require_professional_registrar(principal, professional.organisation_id)
+    check_if_match(if_match, professional.version)
+    changes = data.model_dump(exclude_unset=True)
+    if empty := next((n for n, v in changes.items() if v is None and n not in ("email", "phone", "left_on")), None):
+        raise InvalidInput.field(to_camel(empty), "may not be empty; leave it out to keep it")
+    if "team_ids" in changes:
+        team_ids = await _known_teams(session, data.team_ids or [])
+        for membership in (
+            await session.exec(select(TeamMembership).where(TeamMembership.professional_id == professional.id))
+        ).all():
+            await session.delete(membership)
+        await session.flush()
+        session.add_all([TeamMembership(team_id=t, professional_id=professional.id) for t in team_ids])
+    if "expertise" in changes:
+        professional.expertise = [domain.value for domain in data.expertise or []]
+    for name in ("name", "email", "phone", "left_on"):
+        if name in changes:
+            setattr(professional, name, changes[name])
+    professional.version += 1
+    professional.updated_at = utcnow()
+    session.add(professional)
+    announced = {
+        "professionalId": professional.id,
+        "organisationId": professional.organisation_id,
+        "changed": [to_camel(n) for n in changes],
+        "leftOn": professional.left_on,
+        "version": professional.version,
+    }
+    left = "left_on" in changes and professional.left_on is not None
+    await directory_event(session, EventType.professional_left if left else EventType.professional_changed, announced)
     return _read(professional, await _team_ids(session, professional.id))
+
+
+async def get_professional(session: AsyncSession, professional_id: uuid.UUID) -> ProfessionalRead:
+    professional = await _professional(session, professional_id)
+    return _read(professional, await _team_ids(session, professional.id))
+
+
+async def assignable(session: AsyncSession, professional_id: uuid.UUID, team_id: uuid.UUID) -> Professional | None:
+    """A professional who works in the team and has not left: the only kind a signal or a lead goes to."""
+    statement = (
+        select(Professional)
+        .join(TeamMembership, col(TeamMembership.professional_id) == Professional.id)
+        .where(Professional.id == professional_id, TeamMembership.team_id == team_id, still_working())
+    )
+    return (await session.exec(statement)).first()
 
 
 async def list_professionals(
@@ -99,8 +156,19 @@ def contact(professional: Professional, organisation: Organisation) -> Professio
     )
 
 
-async def is_team_member(session: AsyncSession, professional_id: uuid.UUID, team_id: uuid.UUID) -> bool:
-    return await session.get(TeamMembership, (team_id, professional_id)) is not None
+async def _professional(session: AsyncSession, professional_id: uuid.UUID) -> Professional:
+    professional = await session.get(Professional, professional_id)
+    if professional is None:
+        raise NotFound("No professional with this id exists.")
+    return professional
+
+
+async def _known_teams(session: AsyncSession, team_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    teams = list(dict.fromkeys(team_ids))
+    for index, team_id in enumerate(teams):
+        if await session.get(Team, team_id) is None:
+            raise InvalidInput.field(f"teamIds[{index}]", f"unknown team {team_id}")
+    return teams
 
 
 async def _team_ids(session: AsyncSession, professional_id: uuid.UUID) -> list[uuid.UUID]:

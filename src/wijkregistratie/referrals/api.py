@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import ReferralStatus
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.paths import CaseId
@@ -27,10 +27,13 @@ ReferralId = Annotated[uuid.UUID, Path(alias="referralId", description="The refe
     summary="Refer to an organisation",
     description="Refers the case to an organisation (or one of its services) for specialist help, with the "
     "reason and the basis on which the receiver will take part. The receiver sees the referral from then on.",
-    responses=errors(404, 409),
+    responses=errors(404, 409) | CREATED_WITH_ETAG,
 )
-async def create_referral(session: Session, principal: Writer, case_id: CaseId, body: ReferralCreate) -> ReferralRead:
-    return await service.create_referral(session, principal, case_id, body)
+async def create_referral(
+    session: Session, principal: Writer, case_id: CaseId, body: ReferralCreate, response: Response
+) -> ReferralRead:
+    referral = await service.create_referral(session, principal, case_id, body)
+    return versioned(response, referral, location=f"{API_PREFIX}/referrals/{referral.id}")
 
 
 @router.get(
@@ -78,8 +81,8 @@ async def get_referral(
     summary="Take the next step of a referral",
     description="`requested → received → accepted | rejected → in_progress → completed`, or `cancelled` by "
     "the sending side. The receiver takes its steps with its own credentials; rejecting and cancelling need a "
-    "reason. Accepting makes the receiver an involved organisation. `If-Match` is honoured when sent.",
-    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+    "reason. Accepting makes the receiver an involved organisation. Needs `If-Match`.",
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
 )
 async def change_referral_status(
     session: Session,

@@ -85,8 +85,7 @@ async def change_status(
     if_match: str | None,
 ) -> ReferralRead:
     referral = await visible_referral(session, principal, referral_id)
-    if if_match is not None:
-        check_if_match(if_match, referral.version)
+    check_if_match(if_match, referral.version)
     current = ReferralStatus(referral.status)
     if data.status == S.cancelled and current not in CANCELLABLE:
         raise Conflict(f"A {current} referral can no longer be cancelled.")

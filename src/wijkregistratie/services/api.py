@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN, POSTCODE_PATTERN
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
@@ -44,12 +44,13 @@ async def search_services(
     status_code=201,
     summary="Add a service",
     description="Adds a service of the caller's own organisation (with `admin`: of any organisation).",
-    responses=errors(403),
+    responses=errors(403) | CREATED_WITH_ETAG,
 )
 async def create_service(
     session: Session, principal: Authenticated, body: ServiceWrite, response: Response
 ) -> ServiceRead:
-    return versioned(response, await service.create_service(session, principal, body))
+    created = await service.create_service(session, principal, body)
+    return versioned(response, created, location=f"{API_PREFIX}/services/{created.id}")
 
 
 @router.get(

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import SignalStatus
 from wijkregistratie.core.database import Session
-from wijkregistratie.core.etag import WITH_ETAG, IfMatch, versioned
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
@@ -45,11 +45,14 @@ SignalId = Annotated[uuid.UUID, Path(alias="signalId", description="The signal's
     "organisations help it and whom to call — never why, in which role or how far. Registering gives sight "
     "of the signal and that answer only, not of the household's file; the answer is logged against the "
     "household, and each client registers a limited number of signals a minute.",
-    responses=errors(),
+    responses=errors() | CREATED_WITH_ETAG,
 )
 @declare(per_client_per_minute=lambda settings: settings.signal_rate_limit_per_minute)
-async def register_signal(session: Session, vault: Vault, principal: Writer, body: SignalCreate) -> SignalRegistered:
-    return await service.register_signal(session, vault, principal, body)
+async def register_signal(
+    session: Session, vault: Vault, principal: Writer, body: SignalCreate, response: Response
+) -> SignalRegistered:
+    registered = await service.register_signal(session, vault, principal, body)
+    return versioned(response, registered, location=f"{API_PREFIX}/signals/{registered.id}")
 
 
 @router.get(
@@ -75,10 +78,10 @@ async def list_signals(
     "/{signalId}",
     summary="Read a signal",
     description="One signal, for the organisation that registered it and the coordinator of its team.",
-    responses=errors(404),
+    responses=errors(404) | WITH_ETAG,
 )
-async def get_signal(session: Session, principal: Reader, signal_id: SignalId) -> SignalRead:
-    return await service.get_signal(session, principal, signal_id)
+async def get_signal(session: Session, principal: Reader, signal_id: SignalId, response: Response) -> SignalRead:
+    return versioned(response, await service.get_signal(session, principal, signal_id))
 
 
 @router.get(
@@ -108,8 +111,8 @@ async def suggest_professionals(
     "/{signalId}/claim",
     summary="Assign professionals to a signal",
     description="The coordinator assigns one or two professionals of the team (teams go out in pairs) and may "
-    "plan the first contact. The signal goes into triage. `If-Match` is honoured when sent.",
-    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+    "plan the first contact. The signal goes into triage. Needs `If-Match`.",
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
 )
 async def claim_signal(
     session: Session,
@@ -127,7 +130,7 @@ async def claim_signal(
     summary="Record the first contact",
     description="Records the day of the first contact with the household, which the team's target in days is "
     "measured against. By the coordinator or the organisation of an assigned professional; once.",
-    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
 )
 async def record_first_contact(
     session: Session,
@@ -145,7 +148,7 @@ async def record_first_contact(
     summary="Accept a signal",
     description="The coordinator accepts the signal: it joins the household's open case, or a case of the "
     "signal's team is opened for it.",
-    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
 )
 async def accept_signal(
     session: Session,
@@ -162,7 +165,7 @@ async def accept_signal(
     "/{signalId}/decline",
     summary="Decline a signal",
     description="The coordinator declines the signal, with the reason.",
-    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
 )
 async def decline_signal(
     session: Session,
@@ -179,7 +182,7 @@ async def decline_signal(
     "/{signalId}/forward",
     summary="Forward a signal to an organisation",
     description="The coordinator forwards the signal to an organisation, which from then on sees it.",
-    responses=errors(403, 404, 409, 412) | WITH_ETAG,
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
 )
 async def forward_signal(
     session: Session,

@@ -27,6 +27,8 @@ from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import signal_event
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.professionals.models import Professional, TeamMembership
+from wijkregistratie.professionals.queries import still_working
+from wijkregistratie.professionals.service import assignable
 from wijkregistratie.signals.models import Signal, SignalAssignment, TriageAction
 from wijkregistratie.signals.queries import signal_reads
 from wijkregistratie.signals.schemas import (
@@ -53,8 +55,7 @@ async def _signal_for_triage(
     require_coordinator(principal, signal.team_id)
     if signal.status not in UNSETTLED:
         raise Conflict(f"The signal is {signal.status}; triage is over for it.")
-    if if_match is not None:
-        check_if_match(if_match, signal.version)
+    check_if_match(if_match, signal.version)
     return signal
 
 
@@ -85,9 +86,10 @@ async def claim(
     signal = await _signal_for_triage(session, principal, signal_id, if_match)
     professional_ids = list(dict.fromkeys(data.professional_ids))
     for index, professional_id in enumerate(professional_ids):
-        member = await session.get(TeamMembership, (signal.team_id, professional_id))
-        if member is None:
-            raise InvalidInput.field(f"professionalIds[{index}]", "not a professional of the signal's team")
+        if await assignable(session, professional_id, signal.team_id) is None:
+            raise InvalidInput.field(
+                f"professionalIds[{index}]", "not a professional of the signal's team, or one who has left"
+            )
     current = (await session.exec(select(SignalAssignment).where(SignalAssignment.signal_id == signal.id))).all()
     for assignment in current:
         await session.delete(assignment)
@@ -114,8 +116,7 @@ async def record_first_contact(
     if data.contacted_on < today(signal.registered_at) or data.contacted_on > today():
         raise InvalidInput.field("contactedOn", "the first contact lies between registration and today")
     await require_first_contact_recorder(session, principal, signal)
-    if if_match is not None:
-        check_if_match(if_match, signal.version)
+    check_if_match(if_match, signal.version)
     signal.first_contact_on = data.contacted_on
     return await _record(session, principal, signal, TriageActionKind.first_contact_made, on=data.contacted_on)
 
@@ -221,7 +222,7 @@ async def suggest_professionals(
         select(Professional, Organisation)
         .join(TeamMembership, col(TeamMembership.professional_id) == Professional.id)
         .join(Organisation, col(Organisation.id) == Professional.organisation_id)
-        .where(TeamMembership.team_id == signal.team_id)
+        .where(TeamMembership.team_id == signal.team_id, still_working())
     )
     suggestions = []
     for professional, organisation in (await session.exec(statement)).all():

@@ -1,21 +1,32 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.database import Session
+from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Admin, Authenticated, Reader
+from wijkregistratie.municipalities.schemas import MUNICIPALITY_PATTERN
 from wijkregistratie.signals import triage
 from wijkregistratie.signals.schemas import TriageQueue
 from wijkregistratie.teams import service
-from wijkregistratie.teams.schemas import TeamCreate, TeamPage, TeamRead
+from wijkregistratie.teams.schemas import (
+    Membership,
+    MembershipCreate,
+    MembershipEnd,
+    TeamCreate,
+    TeamPage,
+    TeamRead,
+    TeamUpdate,
+)
 
 router = APIRouter(prefix=f"{API_PREFIX}/teams", tags=["Teams"], route_class=Route)
 TeamId = Annotated[uuid.UUID, Path(alias="teamId", description="The team's id.")]
+MembershipId = Annotated[uuid.UUID, Path(alias="membershipId", description="The membership's id.")]
 
 
 @router.get(
@@ -28,7 +39,7 @@ async def list_teams(
     _principal: Authenticated,
     municipality_code: Annotated[
         str | None,
-        Query(alias="municipalityCode", pattern=r"^GM[0-9]{4}$", description="Only teams of this municipality."),
+        Query(alias="municipalityCode", pattern=MUNICIPALITY_PATTERN, description="Only teams of this municipality."),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
@@ -41,20 +52,71 @@ async def list_teams(
     "",
     status_code=201,
     summary="Register a neighbourhood team",
-    description="Adds a team with its area (CBS codes) and member organisations. Needs the `admin` scope.",
+    description="Adds a team of a registered municipality with its area (CBS codes within that municipality) "
+    "and member organisations, who take part from today. Needs the `admin` scope.",
+    responses=CREATED_WITH_ETAG,
 )
-async def create_team(session: Session, _principal: Admin, body: TeamCreate) -> TeamRead:
-    return await service.create_team(session, body)
+@declare(logged=True)  # who changed the directory, kept with the access log
+async def create_team(session: Session, _principal: Admin, body: TeamCreate, response: Response) -> TeamRead:
+    team = await service.create_team(session, body)
+    return versioned(response, team, location=f"{API_PREFIX}/teams/{team.id}")
 
 
 @router.get(
     "/{teamId}",
     summary="Read a neighbourhood team",
-    description="One team with its area, member organisations and first-contact target.",
-    responses=errors(404),
+    description="One team with its area, member organisations (today's, and every membership with its dates) "
+    "and first-contact target.",
+    responses=WITH_ETAG | errors(404),
 )
-async def get_team(session: Session, _principal: Authenticated, team_id: TeamId) -> TeamRead:
-    return await service.get_team(session, team_id)
+async def get_team(session: Session, _principal: Authenticated, team_id: TeamId, response: Response) -> TeamRead:
+    return versioned(response, await service.get_team(session, team_id))
+
+
+@router.patch(
+    "/{teamId}",
+    summary="Change a neighbourhood team",
+    description="Renames a team, changes its area (within its municipality) or its first-contact target. "
+    "Needs the `admin` scope and `If-Match`.",
+    responses=WITH_ETAG | errors(404, 412, 428),
+)
+@declare(logged=True)
+async def update_team(
+    session: Session, _principal: Admin, team_id: TeamId, body: TeamUpdate, response: Response, if_match: IfMatch = None
+) -> TeamRead:
+    return versioned(response, await service.update_team(session, team_id, body, if_match))
+
+
+@router.post(
+    "/{teamId}/memberships",
+    status_code=201,
+    summary="An organisation joins the team",
+    description="The organisation takes part in the team from `since` (today when left out): it may register "
+    "signals in the team's area and be involved in its cases. One open membership per organisation at a "
+    "time. Needs the `admin` scope.",
+    responses=errors(404, 409),
+)
+@declare(logged=True)
+async def join_team(
+    session: Session, _principal: Admin, team_id: TeamId, body: MembershipCreate, response: Response
+) -> Membership:
+    membership = await service.join_team(session, team_id, body)
+    response.headers["Location"] = f"{API_PREFIX}/teams/{team_id}/memberships/{membership.id}"
+    return Membership.model_validate(membership)
+
+
+@router.patch(
+    "/{teamId}/memberships/{membershipId}",
+    summary="An organisation leaves the team",
+    description="Ends a membership after `until`, its last day; the membership stays in the team's history. "
+    "Needs the `admin` scope.",
+    responses=errors(404, 409),
+)
+@declare(logged=True)
+async def leave_team(
+    session: Session, _principal: Admin, team_id: TeamId, membership_id: MembershipId, body: MembershipEnd
+) -> Membership:
+    return Membership.model_validate(await service.leave_team(session, team_id, membership_id, body))
 
 
 @router.get(

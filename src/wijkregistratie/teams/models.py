@@ -1,9 +1,9 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.columns import id_field, json_field, text_field, timestamp_field
+from wijkregistratie.core.columns import id_field, json_field, partial_index, text_field, timestamp_field
 
 
 class Team(SQLModel, table=True):
@@ -11,15 +11,27 @@ class Team(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     name: str = text_field(200, index=True)
-    municipality_code: str = text_field(6, index=True)
-    # CBS codes (GMxxxx, WKxxxxxx, BUxxxxxxxx) of the area the team serves.
+    municipality_code: str = Field(foreign_key="municipalities.code", max_length=6, index=True)
+    # CBS codes (GMxxxx, WKxxxxxx, BUxxxxxxxx) of the area the team serves, all within its municipality.
     area_codes: list[str] = json_field()
     first_contact_target_days: int = 3
+    version: int = 1
     created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
 
 
 class TeamOrganisation(SQLModel, table=True):
-    __tablename__ = "team_organisations"
+    """An organisation taking part in a team, from a day until a day: the team's history is kept."""
 
-    team_id: uuid.UUID = Field(foreign_key="teams.id", primary_key=True)
-    organisation_id: uuid.UUID = Field(foreign_key="organisations.id", primary_key=True, index=True)
+    __tablename__ = "team_organisations"
+    __table_args__ = (
+        partial_index(
+            "uq_team_organisations_current", "team_id", "organisation_id", where="until IS NULL", unique=True
+        ),
+    )
+
+    id: uuid.UUID = id_field()
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id", index=True)
+    since: date
+    until: date | None = None

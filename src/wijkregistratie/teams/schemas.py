@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN
 from wijkregistratie.core.pagination import Page
 from wijkregistratie.core.schemas import ApiModel
+from wijkregistratie.municipalities.schemas import MUNICIPALITY_PATTERN
 
 AreaCode = Annotated[str, Field(pattern=CBS_AREA_PATTERN, max_length=10)]
 
@@ -23,7 +24,9 @@ class TeamCreate(ApiModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     name: str = Field(min_length=1, max_length=200)
-    municipality_code: str = Field(pattern=r"^GM[0-9]{4}$", description="CBS municipality code.")
+    municipality_code: str = Field(
+        pattern=MUNICIPALITY_PATTERN, description="CBS code of the municipality the team and its whole area belong to."
+    )
     area_codes: list[AreaCode] = Field(
         min_length=1,
         max_length=200,
@@ -32,19 +35,82 @@ class TeamCreate(ApiModel):
     first_contact_target_days: int = Field(
         default=3, ge=1, le=60, description="Days within which a signal should have its first contact."
     )
-    organisation_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+    organisation_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=100, description="The member organisations, from today on."
+    )
+
+
+_MEMBERSHIP_EXAMPLE: dict[str, Any] = {
+    "id": "9d016f1c-1b8e-4f5e-8d0a-9a576c1f8f2b",
+    "organisationId": "6f1c1b8e-3f5e-4d0a-9a57-6c1f8f2b9d01",
+    "since": "2026-01-05",
+    "until": None,
+}
+
+
+class Membership(ApiModel):
+    """An organisation taking part in the team from `since` until and including `until`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_MEMBERSHIP_EXAMPLE]})
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    since: date
+    until: date | None = None
 
 
 class TeamRead(TeamCreate):
     model_config = ConfigDict(
         extra="ignore",
         json_schema_extra={
-            "examples": [_EXAMPLE | {"id": "2a4d9a57-6c1f-4f2b-9d01-6f1c1b8e3f5e", "createdAt": "2026-01-05T09:00:00Z"}]
+            "examples": [
+                _EXAMPLE
+                | {
+                    "id": "2a4d9a57-6c1f-4f2b-9d01-6f1c1b8e3f5e",
+                    "memberships": [_MEMBERSHIP_EXAMPLE],
+                    "version": 1,
+                    "createdAt": "2026-01-05T09:00:00Z",
+                    "updatedAt": "2026-01-05T09:00:00Z",
+                }
+            ]
         },
     )
 
     id: uuid.UUID
+    organisation_ids: list[uuid.UUID] = Field(max_length=100, description="The organisations taking part today.")
+    memberships: list[Membership] = Field(max_length=1000, description="Every membership, past, current and coming.")
+    version: int = Field(ge=1)
     created_at: datetime
+    updated_at: datetime
+
+
+class TeamUpdate(ApiModel):
+    """What changes; fields left out stay as they are. The municipality of a team does not change."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"areaCodes": ["WK059915"], "firstContactTargetDays": 5}]}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    area_codes: list[AreaCode] | None = Field(default=None, min_length=1, max_length=200)
+    first_contact_target_days: int | None = Field(default=None, ge=1, le=60)
+
+
+class MembershipCreate(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"organisationId": "6f1c1b8e-3f5e-4d0a-9a57-6c1f8f2b9d01", "since": "2026-02-01"}]
+        }
+    )
+
+    organisation_id: uuid.UUID
+    since: date | None = Field(default=None, description="The first day; today when left out.")
+
+
+class MembershipEnd(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"until": "2026-06-30"}]})
+
+    until: date = Field(description="The last day the organisation takes part; not before its first day.")
 
 
 class TeamPage(Page[TeamRead]):

@@ -1,0 +1,53 @@
+"""Who takes part in a team, asked the same way by need-to-know, registration and the team's own pages."""
+
+import uuid
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.core.clock import today
+from wijkregistratie.teams.models import TeamOrganisation
+
+
+def membership_is_current(on: date | None = None) -> ColumnElement[bool]:
+    """A membership counts from its first day (`since`) until and including its last (`until`), on the
+    Dutch calendar; without `until` it has no end yet."""
+    day = on or today()
+    return and_(
+        col(TeamOrganisation.since) <= day,
+        or_(col(TeamOrganisation.until).is_(None), col(TeamOrganisation.until) >= day),
+    )
+
+
+async def current_membership(
+    session: AsyncSession, team_id: uuid.UUID, organisation_id: uuid.UUID
+) -> TeamOrganisation | None:
+    statement = select(TeamOrganisation).where(
+        TeamOrganisation.team_id == team_id,
+        TeamOrganisation.organisation_id == organisation_id,
+        membership_is_current(),
+    )
+    return (await session.exec(statement)).first()
+
+
+async def open_membership(
+    session: AsyncSession, team_id: uuid.UUID, organisation_id: uuid.UUID
+) -> TeamOrganisation | None:
+    """The membership that has not ended yet (current or starting later): an organisation holds one at a time."""
+    statement = select(TeamOrganisation).where(
+        TeamOrganisation.team_id == team_id,
+        TeamOrganisation.organisation_id == organisation_id,
+        or_(col(TeamOrganisation.until).is_(None), col(TeamOrganisation.until) >= today()),
+    )
+    return (await session.exec(statement)).first()
+
+
+async def current_organisation_ids(session: AsyncSession, team_id: uuid.UUID) -> list[uuid.UUID]:
+    statement = (
+        select(TeamOrganisation.organisation_id)
+        .where(TeamOrganisation.team_id == team_id, membership_is_current())
+        .order_by(col(TeamOrganisation.since), col(TeamOrganisation.id))
+    )
+    return list((await session.exec(statement)).all())
