@@ -113,6 +113,8 @@ def test_an_organisation_changes_with_its_version(world: World) -> None:
     assert (
         world.admin.patch(path, json={"name": None}, headers={"If-Match": current.headers["ETag"]}).status_code == 400
     )
+    nothing = world.admin.patch(path, json={}, headers={"If-Match": current.headers["ETag"]})
+    assert nothing.status_code == 200 and nothing.headers["ETag"] == current.headers["ETag"]  # no new version
     changed = world.admin.patch(path, json=change, headers={"If-Match": current.headers["ETag"]})
     assert changed.status_code == 200, changed.text
     assert changed.json()["contactName"] == "Joost Bakker" and changed.json()["name"] == current.json()["name"]
@@ -266,6 +268,7 @@ def test_a_household_moves_and_its_members_are_corrected(world: World, story: St
     person = f"{household}/members/{member['id']}"
     seen = world.ggz.get(person)
     assert seen.headers["ETag"] == '"1"'
+    assert world.ggz.patch(person, json={}, headers={"If-Match": '"1"'}).headers["ETag"] == '"1"'
     corrected = world.ggz.patch(person, json={"surname": "Jansen-de Boer"}, headers={"If-Match": seen.headers["ETag"]})
     assert corrected.status_code == 200 and corrected.json()["surname"] == "Jansen-de Boer"
     assert world.ggz.patch(person, json={"surname": None}, headers={"If-Match": '"2"'}).status_code == 400

@@ -19,7 +19,7 @@ from wijkregistratie.auth.schemas import ClientCreate, ClientRead, ClientUpdate,
 from wijkregistratie.core.clients import ClientGrant
 from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.errors import InvalidInput, NotFound, Unauthorized
-from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import SCOPES, Principal, hash_secret, new_client_secret, verify_secret
 from wijkregistratie.events.codes import EventType
@@ -140,8 +140,9 @@ async def update_client(session: AsyncSession, client_id: str, data: ClientUpdat
         client.active = bool(changes["active"])
     if "municipality_code" in changes:
         client.municipality_code = changes["municipality_code"]
-    await _check_municipality(session, client.scopes.split(), client.municipality_code)
-    _changed(session, client)
+    if changes.keys() & {"scopes", "municipality_code"}:  # disabling an unbound client stays possible
+        await _check_municipality(session, client.scopes.split(), client.municipality_code)
+    new_version(session, client)
     if client.active != was_active:
         _announce(session, client, EventType.client_enabled if client.active else EventType.client_disabled)
     else:
@@ -174,15 +175,9 @@ async def rotate_secret(
     client.previous_secret_hash = client.secret_hash if previous_valid_seconds else None
     client.previous_secret_valid_until = utcnow() + timedelta(seconds=previous_valid_seconds)
     client.secret_hash = hash_secret(secret)
-    _changed(session, client)
+    new_version(session, client)
     _announce(session, client, EventType.client_secret_rotated)
     return ClientWithSecret.model_validate(read(client).model_dump() | {"client_secret": secret})
-
-
-def _changed(session: AsyncSession, client: ApiClient) -> None:
-    client.version += 1
-    client.updated_at = utcnow()
-    session.add(client)
 
 
 def _announce(session: AsyncSession, client: ApiClient, type_: EventType) -> None:

@@ -7,10 +7,13 @@ A resource that is created by writing to its own address (the plan's first versi
 `If-None-Match: *`, which fails with 412 if somebody else created it first.
 """
 
-from typing import Annotated, Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Header, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.errors import PreconditionFailed, PreconditionRequired
 
 IfNoneMatch = Annotated[
@@ -55,6 +58,18 @@ def versioned(response: Response, item: T, *, version: int | None = None, locati
     if location is not None:
         response.headers["Location"] = location
     return item
+
+
+class Versioned(Protocol):
+    version: int
+    updated_at: datetime
+
+
+def new_version(session: AsyncSession, row: Versioned) -> None:
+    """`row` was changed: its next version, stamped now, goes in with the transaction."""
+    row.version += 1
+    row.updated_at = utcnow()
+    session.add(row)
 
 
 def check_if_match(if_match: str | None, current_version: int) -> None:

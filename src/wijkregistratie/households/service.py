@@ -8,9 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.access.rules import sees_bsn
 from wijkregistratie.access.visibility import households_visible_to, visible_household, writable_household
 from wijkregistratie.core.access_log import note_subjects
-from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
-from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.identifiers import BsnVault, mask_bsn
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.route_facts import Subject
@@ -111,6 +110,8 @@ async def correct_household(
     household = await writable_household(session, principal, household_id)
     check_if_match(if_match, household.version)
     changes = data.model_dump(exclude_unset=True)
+    if not changes:  # nothing to correct: no new version, nothing to tell
+        return await household_read(session, vault, principal, household)
     if "address" in changes:
         if data.address is None:
             raise InvalidInput.field("address", "may not be empty; leave it out to keep it")
@@ -124,9 +125,7 @@ async def correct_household(
     for name in ("phone", "email"):
         if name in changes:
             setattr(household, name, changes[name])
-    household.version += 1
-    household.updated_at = utcnow()
-    session.add(household)
+    new_version(session, household)
     await _corrected(session, principal, household, EventType.household_corrected, None, list(changes))
     return await household_read(session, vault, principal, household)
 
@@ -145,6 +144,8 @@ async def correct_member(
     member = await _member_of(session, household, member_id)
     check_if_match(if_match, member.version)
     changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return member_read(member, vault, principal)
     if empty := next((n for n in ("surname", "role") if n in changes and changes[n] is None), None):
         raise InvalidInput.field(to_camel(empty), "may not be empty; leave it out to keep it")
     given_names = changes.get("given_names", member.given_names)
@@ -152,9 +153,7 @@ async def correct_member(
         raise InvalidInput.field("givenNames", "without a BSN, givenNames and dateOfBirth are required")
     for name, value in changes.items():
         setattr(member, name, value)
-    member.version += 1
-    member.updated_at = utcnow()
-    session.add(member)
+    new_version(session, member)
     await _corrected(session, principal, household, EventType.member_corrected, member, list(changes))
     return member_read(member, vault, principal)
 

@@ -5,10 +5,9 @@ from pydantic.alias_generators import to_camel
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import OrganisationKind
 from wijkregistratie.core.errors import InvalidInput, NotFound
-from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import directory_event
@@ -30,13 +29,13 @@ async def update_organisation(
     organisation = await get_organisation(session, organisation_id)
     check_if_match(if_match, organisation.version)
     changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return organisation
     if "name" in changes and changes["name"] is None:
         raise InvalidInput.field("name", "may not be empty; leave it out to keep it")
     for name, value in changes.items():
         setattr(organisation, name, value)
-    organisation.version += 1
-    organisation.updated_at = utcnow()
-    session.add(organisation)
+    new_version(session, organisation)
     announced = {
         "organisationId": organisation.id,
         "changed": [to_camel(n) for n in changes],

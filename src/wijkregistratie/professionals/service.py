@@ -6,10 +6,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.access.rules import require_professional_registrar
-from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.errors import InvalidInput, NotFound
-from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
@@ -61,6 +60,8 @@ async def update_professional(
     require_professional_registrar(principal, professional.organisation_id)
     check_if_match(if_match, professional.version)
     changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return _read(professional, await _team_ids(session, professional.id))
     if empty := next((n for n, v in changes.items() if v is None and n not in ("email", "phone", "left_on")), None):
         raise InvalidInput.field(to_camel(empty), "may not be empty; leave it out to keep it")
     if "team_ids" in changes:
@@ -76,9 +77,7 @@ async def update_professional(
     for name in ("name", "email", "phone", "left_on"):
         if name in changes:
             setattr(professional, name, changes[name])
-    professional.version += 1
-    professional.updated_at = utcnow()
-    session.add(professional)
+    new_version(session, professional)
     announced = {
         "professionalId": professional.id,
         "organisationId": professional.organisation_id,

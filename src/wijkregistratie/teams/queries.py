@@ -24,22 +24,22 @@ def membership_is_current(on: date | None = None) -> ColumnElement[bool]:
 async def current_membership(
     session: AsyncSession, team_id: uuid.UUID, organisation_id: uuid.UUID
 ) -> TeamOrganisation | None:
-    statement = select(TeamOrganisation).where(
-        TeamOrganisation.team_id == team_id,
-        TeamOrganisation.organisation_id == organisation_id,
-        membership_is_current(),
-    )
-    return (await session.exec(statement)).first()
+    return await _membership(session, team_id, organisation_id, membership_is_current())
 
 
 async def open_membership(
     session: AsyncSession, team_id: uuid.UUID, organisation_id: uuid.UUID
 ) -> TeamOrganisation | None:
     """The membership that has not ended yet (current or starting later): an organisation holds one at a time."""
+    not_ended = or_(col(TeamOrganisation.until).is_(None), col(TeamOrganisation.until) >= today())
+    return await _membership(session, team_id, organisation_id, not_ended)
+
+
+async def _membership(
+    session: AsyncSession, team_id: uuid.UUID, organisation_id: uuid.UUID, condition: ColumnElement[bool]
+) -> TeamOrganisation | None:
     statement = select(TeamOrganisation).where(
-        TeamOrganisation.team_id == team_id,
-        TeamOrganisation.organisation_id == organisation_id,
-        or_(col(TeamOrganisation.until).is_(None), col(TeamOrganisation.until) >= today()),
+        TeamOrganisation.team_id == team_id, TeamOrganisation.organisation_id == organisation_id, condition
     )
     return (await session.exec(statement)).first()
 

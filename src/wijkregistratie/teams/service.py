@@ -6,9 +6,9 @@ from pydantic.alias_generators import to_camel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.core.clock import today, utcnow
+from wijkregistratie.core.clock import today
 from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
-from wijkregistratie.core.etag import check_if_match
+from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.identifiers import area_codes_cover
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.events.codes import EventType
@@ -45,13 +45,15 @@ async def update_team(session: AsyncSession, team_id: uuid.UUID, data: TeamUpdat
     team = await _team(session, team_id)
     check_if_match(if_match, team.version)
     changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return await _read(session, team)
     if empty := next((name for name, value in changes.items() if value is None), None):
         raise InvalidInput.field(to_camel(empty), "may not be empty; leave it out to keep it")
     if "area_codes" in changes:
         _check_area(changes["area_codes"], team.municipality_code)
     for name, value in changes.items():
         setattr(team, name, value)
-    _changed(session, team)
+    new_version(session, team)
     await directory_event(
         session,
         EventType.team_changed,
@@ -68,7 +70,7 @@ async def join_team(session: AsyncSession, team_id: uuid.UUID, data: MembershipC
         raise Conflict("The organisation already takes part in this team; end that membership first.")
     membership = TeamOrganisation(team_id=team.id, organisation_id=data.organisation_id, since=data.since or today())
     session.add(membership)
-    _changed(session, team)
+    new_version(session, team)
     await directory_event(session, EventType.team_organisation_joined, _membership_data(membership))
     return membership
 
@@ -87,7 +89,7 @@ async def leave_team(
         raise InvalidInput.field("until", f"the membership began on {membership.since}; it cannot end before")
     membership.until = data.until
     session.add(membership)
-    _changed(session, team)
+    new_version(session, team)
     await directory_event(session, EventType.team_organisation_left, _membership_data(membership))
     return membership
 
@@ -140,12 +142,6 @@ async def _team(session: AsyncSession, team_id: uuid.UUID) -> Team:
 async def _known_organisation(session: AsyncSession, organisation_id: uuid.UUID, field: str) -> None:
     if await session.get(Organisation, organisation_id) is None:
         raise InvalidInput.field(field, f"unknown organisation {organisation_id}")
-
-
-def _changed(session: AsyncSession, team: Team) -> None:
-    team.version += 1
-    team.updated_at = utcnow()
-    session.add(team)
 
 
 def _membership_data(membership: TeamOrganisation) -> dict[str, uuid.UUID | date | None]:
