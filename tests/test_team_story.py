@@ -105,7 +105,7 @@ def test_a_household_from_signal_to_closure(world: World) -> None:
             "instrument": "zrm",
             "instrumentVersion": "2017",
             "kind": "measured",
-            "assessedOn": today.isoformat(),
+            "assessedOn": (today - timedelta(days=1)).isoformat(),
             "scores": [{"domain": "finances", "score": 2}, {"domain": "housing", "score": 3}],
         },
     )
@@ -193,17 +193,18 @@ def test_a_household_from_signal_to_closure(world: World) -> None:
         "completed",
     ]
 
-    # 9. The second measurement shows improvement.
-    ggz.post(
-        f"/v1/cases/{case_id}/assessments",
-        json={
-            "instrument": "zrm",
-            "instrumentVersion": "2017",
-            "kind": "measured",
-            "assessedOn": (today + timedelta(days=1)).isoformat(),
-            "scores": [{"domain": "finances", "score": 4}],
-        },
-    )
+    # 9. The second measurement shows improvement; one cannot be taken on a day still to come.
+    second = {
+        "instrument": "zrm",
+        "instrumentVersion": "2017",
+        "kind": "measured",
+        "assessedOn": (today + timedelta(days=1)).isoformat(),
+        "scores": [{"domain": "finances", "score": 4}],
+    }
+    ahead = ggz.post(f"/v1/cases/{case_id}/assessments", json=second)
+    assert ahead.status_code == 400 and ahead.json()["invalidParams"][0]["name"] == "assessedOn"
+    taken = ggz.post(f"/v1/cases/{case_id}/assessments", json=second | {"assessedOn": today.isoformat()})
+    assert taken.status_code == 201, taken.text
     trend = ggz.get(f"/v1/cases/{case_id}/assessments/trend").json()
     finances = next(d for d in trend[0]["domains"] if d["domain"] == "finances")
     assert [p["score"] for p in finances["measured"]] == [2, 4] and finances["change"] == 2

@@ -21,6 +21,7 @@ from wijkregistratie.assessments.schemas import (
     InstrumentDomain,
     TrendPoint,
 )
+from wijkregistratie.core.clock import today
 from wijkregistratie.core.codes import AssessmentKind
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.security import Principal
@@ -56,6 +57,8 @@ async def add_assessment(
 ) -> AssessmentRead:
     case = await visible_case(session, principal, case_id)
     await require_case_permission(session, principal, case, CaseAction.change_record)
+    if data.kind == AssessmentKind.measured and data.assessed_on > today():
+        raise InvalidInput.field("assessedOn", "a measurement is taken on a day that has come; a target may lie ahead")
     domains = {d.code for d in _instrument(data.instrument, data.instrument_version).domains}
     seen: set[str] = set()
     for index, score in enumerate(data.scores):

@@ -14,7 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from wijkregistratie import API_VERSION
 from wijkregistratie.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, PROBLEMS, ProblemDetails
 from wijkregistratie.core.purpose import PURPOSE_HEADER, Purpose
-from wijkregistratie.core.routes import PERSONAL_EXTENSION
+from wijkregistratie.core.routes import PERSONAL_EXTENSION, READS_EXTENSION
 
 API_PREFIX = "/v1"
 
@@ -125,8 +125,8 @@ def _complete_responses(document: dict[str, Any]) -> None:
             wanted |= {401, 403, 429}
         if "requestBody" in operation:
             wanted.add(413)
-        if method == "post" and operation.get("security"):
-            # Every authenticated POST may be retried safely with an Idempotency-Key.
+        if method == "post" and operation.get("security") and not operation.pop(READS_EXTENSION, False):
+            # Every authenticated POST that changes something may be retried safely with an Idempotency-Key.
             operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             wanted |= {409, 422}
         for code in sorted(wanted):
@@ -144,7 +144,8 @@ def _document_purpose(document: dict[str, Any]) -> None:
     personal data through an extension of their own, which the published document does not carry."""
     for method, operation in _operations(document):
         purposes = operation.pop(PERSONAL_EXTENSION, None)
-        if purposes and method == "get" and operation.get("security"):
+        reads = method == "get" or operation.get(READS_EXTENSION, False)
+        if purposes and reads and operation.get("security"):
             parameter = copy.deepcopy(PURPOSE_OF_USE)
             parameter["schema"]["enum"] = purposes
             parameter["example"] = purposes[0]

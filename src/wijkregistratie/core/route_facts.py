@@ -37,6 +37,8 @@ class RouteFacts:
     personal: bool = False
     # Logged in the access log though it serves no personal data (who changed whose credentials).
     logged: bool = False
+    # A POST that only reads (a search whose terms stay out of the URL): it states its purpose like a GET.
+    reads: bool = False
     # The purposes a read of this route may state; by default any.
     purposes: tuple[Purpose, ...] = tuple(Purpose)
     # The access-log action; by default read or list for GET (by whether the address ends in an id),

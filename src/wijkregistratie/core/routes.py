@@ -22,6 +22,8 @@ from wijkregistratie.core.route_facts import NOT_PERSONAL, RouteFacts, facts_for
 
 # The OpenAPI extension through which a route tells the document it serves personal data.
 PERSONAL_EXTENSION = "x-personal-data"
+# ... and, for a POST that only reads, that it states a purpose too.
+READS_EXTENSION = "x-reads-personal-data"
 
 
 def limited(app: ASGIApp, facts: RouteFacts) -> ASGIApp:
@@ -85,9 +87,11 @@ class Route(APIRoute):
         self.facts = facts_for(self.default_facts, endpoint)
         if self.facts.personal:
             purposes = [p.value for p in self.facts.purposes]
-            kwargs["openapi_extra"] = (kwargs.get("openapi_extra") or {}) | {PERSONAL_EXTENSION: purposes}
+            extensions = {PERSONAL_EXTENSION: purposes} | ({READS_EXTENSION: True} if self.facts.reads else {})
+            kwargs["openapi_extra"] = (kwargs.get("openapi_extra") or {}) | extensions
         super().__init__(path, endpoint, **kwargs)
-        edge = idempotent(super().handle)
+        # A POST that only reads has nothing to do twice: it is answered afresh, with its purpose, every time.
+        edge = super().handle if self.facts.reads else idempotent(super().handle)
         edge = limited(edge, self.facts)
         edge = logged(edge, self.facts) if self.facts.personal or self.facts.logged else edge
         self._edge = strict_query(edge, frozenset(_query_names(self.dependant)))

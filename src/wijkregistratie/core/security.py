@@ -242,7 +242,7 @@ async def authenticate(
     missing = [s for s in security_scopes.scopes if not principal.has(s)]
     if missing:
         raise Forbidden(f"This operation needs the scope {', '.join(missing)}.")
-    reads_personal_data = request.method in ("GET", "HEAD") and facts.personal
+    reads_personal_data = facts.personal and (request.method in ("GET", "HEAD") or facts.reads)
     if reads_personal_data and request.headers.get(PURPOSE_HEADER) not in facts.purposes:
         reason = f"state why you read this personal data: one of {', '.join(facts.purposes)}"
         raise InvalidInput.field(PURPOSE_HEADER, reason, "required")

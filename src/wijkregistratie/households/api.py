@@ -10,6 +10,7 @@ from wijkregistratie.core.identifiers import POSTCODE_PATTERN, Vault, normalise_
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.paths import HouseholdId
+from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import route_class
 from wijkregistratie.core.security import Reader, Writer
 from wijkregistratie.households import service
@@ -62,10 +63,13 @@ async def list_households(
 
 @router.post(
     "/search",
-    summary="Find households by BSN or address",
-    description="Searches the households the caller may see by a member's BSN or by address. The BSN travels "
-    "in the request body so it never appears in a URL, a proxy log or a browser history.",
+    summary="Find households by BSN, address, or name and date of birth",
+    description="Searches the households the caller may see by a member's BSN, by address, or by a member's "
+    "surname and date of birth (narrowed by the start of the given names or a postcode). What is searched "
+    "travels in the request body so it never appears in a URL, a proxy log or a browser history; every search "
+    "states its purpose and is logged against each household it answers.",
 )
+@declare(reads=True)
 async def search_households(
     session: Session, vault: Vault, principal: Reader, body: HouseholdSearch
 ) -> list[HouseholdRead]:

@@ -1,8 +1,9 @@
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from wijkregistratie.core.codes import MemberRole
 from wijkregistratie.core.identifiers import (
@@ -180,11 +181,20 @@ class MemberUpdate(ApiModel):
         return _plausible_birth(value)
 
 
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class HouseholdSearch(ApiModel):
-    """Find households by a member's BSN or by address. A BSN travels in the body, never in a URL."""
+    """Find households by a member's BSN, by address, or by a member's surname and date of birth (with given
+    names or a postcode to narrow it). A BSN travels in the body, never in a URL."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"bsn": "111222333"}]} | requires_one_of(("bsn",), ("postcode", "houseNumber"))
+        json_schema_extra={
+            "examples": [{"bsn": "111222333"}, {"surname": "Jansen", "dateOfBirth": "1986-04-17"}],
+            # One name per list: the contract's model keeps these lists as they are only then.
+            "dependentRequired": {"surname": ["dateOfBirth"], "dateOfBirth": ["surname"], "givenNames": ["surname"]},
+        }
+        | requires_one_of(("bsn",), ("postcode", "houseNumber"), ("surname", "dateOfBirth"))
     )
 
     bsn: str | None = Field(default=None, min_length=8, max_length=9, json_schema_extra={"pattern": BSN_PATTERN})
@@ -193,6 +203,12 @@ class HouseholdSearch(ApiModel):
     )
     house_number: int | None = Field(default=None, ge=1, le=99999)
     house_number_addition: str | None = Field(default=None, max_length=6)
+    # Not nullable in the contract: a search term is given or left out.
+    surname: Name | SkipJsonSchema[None] = Field(default=None, description="Any case; exact.")
+    date_of_birth: date | SkipJsonSchema[None] = None
+    given_names: Name | SkipJsonSchema[None] = Field(
+        default=None, description="With a surname: the given names start so."
+    )
 
     @field_validator("bsn")
     @classmethod
@@ -204,10 +220,22 @@ class HouseholdSearch(ApiModel):
     def _postcode(cls, value: str | None) -> str | None:
         return normalise_postcode(value) if value is not None else None
 
+    @field_validator("surname", "date_of_birth", "given_names", mode="before")
+    @classmethod
+    def _given_or_left_out(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("leave a search term out rather than send null")
+        return value
+
     @model_validator(mode="after")
     def _one_key(self) -> "HouseholdSearch":
-        if self.bsn is None and (self.postcode is None or self.house_number is None):
-            raise ValueError("give a bsn, or a postcode with a houseNumber")
+        by_person = self.surname is not None and self.date_of_birth is not None
+        if self.bsn is None and not by_person and (self.postcode is None or self.house_number is None):
+            raise ValueError("give a bsn, a postcode with a houseNumber, or a surname with a dateOfBirth")
+        if (self.surname is None) != (self.date_of_birth is None):
+            raise ValueError("a surname and a dateOfBirth go together")
+        if self.given_names is not None and self.surname is None:
+            raise ValueError("givenNames narrow a search by surname and dateOfBirth")
         return self
 
 

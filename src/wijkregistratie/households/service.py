@@ -2,6 +2,7 @@ import uuid
 from collections.abc import Sequence
 
 from pydantic.alias_generators import to_camel
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -292,6 +293,16 @@ async def search_households(
     if query.bsn:
         holders = select(Member.household_id).where(Member.bsn_hash == vault.hash(query.bsn))
         statement = statement.where(col(Household.id).in_(holders))
+    elif query.surname is not None:
+        # The person, by the legal fallback set: surname and date of birth, narrowed by given names or postcode.
+        person = select(Member.household_id).where(
+            func.lower(Member.surname) == query.surname.casefold(), Member.date_of_birth == query.date_of_birth
+        )
+        if query.given_names:
+            person = person.where(func.lower(Member.given_names).startswith(query.given_names.casefold()))
+        statement = statement.where(col(Household.id).in_(person))
+        if query.postcode:
+            statement = statement.where(Household.postcode == query.postcode)
     else:
         statement = statement.where(
             Household.postcode == query.postcode,

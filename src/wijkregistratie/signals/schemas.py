@@ -251,16 +251,28 @@ class TriageActionRead(ApiModel):
     at: datetime
 
 
+class AssignedProfessional(ApiModel):
+    professional_id: uuid.UUID
+    name: str = Field(max_length=200)
+
+
 class TriageQueueItem(SignalRead):
-    """An open signal in the team's queue, with its age and first-contact deadline."""
+    """An open signal in the team's queue, with what a screen shows of it: whose household, who reported it,
+    who took it up, whether the household already has a case, its age and first-contact deadline."""
 
     model_config = ConfigDict(extra="ignore")
 
+    household_name: str | None = Field(default=None, max_length=200, description="The applicant's surname.")
+    address_line: str = Field(max_length=300, description="Street and number, postcode and city.")
+    reporting_organisation_name: str = Field(max_length=200)
+    assigned_professionals: list[AssignedProfessional] = Field(default_factory=list, max_length=2)
+    household_has_open_case: bool = Field(description="Already known: the household has an open case.")
     age_days: int = Field(ge=0, description="Whole days since the signal was registered.")
     first_contact_due_on: date = Field(description="Registration day plus the team's target in days.")
     first_contact_within_target: bool | None = Field(
         default=None, description="Whether the first contact was on time; absent until it is made."
     )
+    overdue: bool = Field(description="No first contact yet, and its deadline has passed.")
 
 
 class TriageQueue(ApiModel):
@@ -268,7 +280,9 @@ class TriageQueue(ApiModel):
 
     team_id: uuid.UUID
     first_contact_target_days: int = Field(ge=1)
-    items: list[TriageQueueItem] = Field(max_length=1000, description="Open and in-triage signals, oldest first.")
+    items: list[TriageQueueItem] = Field(
+        max_length=1000, description="Open and in-triage signals: the most urgent first, then the oldest."
+    )
 
 
 class SuggestedProfessional(ApiModel):

@@ -5,7 +5,6 @@ triage; a signal that was accepted, declined or forwarded is settled (409).
 """
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -20,7 +19,7 @@ from wijkregistratie.cases.schemas import CaseOpen
 from wijkregistratie.cases.service import open_case
 from wijkregistratie.core.clock import today
 from wijkregistratie.core.codes import CaseStatus, LifeDomain, SignalStatus, TriageActionKind
-from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
+from wijkregistratie.core.errors import Conflict, InvalidInput
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
@@ -40,10 +39,7 @@ from wijkregistratie.signals.schemas import (
     SignalRead,
     SuggestedProfessional,
     TriageActionRead,
-    TriageQueue,
-    TriageQueueItem,
 )
-from wijkregistratie.teams.models import Team
 
 UNSETTLED = (SignalStatus.open, SignalStatus.in_triage)
 
@@ -180,36 +176,6 @@ async def actions(session: AsyncSession, principal: Principal, signal_id: uuid.U
         .order_by(col(TriageAction.at), col(TriageAction.id))
     )
     return [TriageActionRead.model_validate(a) for a in (await session.exec(statement)).all()]
-
-
-async def queue(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> TriageQueue:
-    require_coordinator(principal, team_id, "see its triage queue")
-    team = await session.get(Team, team_id)
-    if team is None:
-        raise NotFound("No team with this id exists.")
-    statement = (
-        select(Signal)
-        .where(Signal.team_id == team_id, col(Signal.status).in_(UNSETTLED))
-        .order_by(col(Signal.registered_at), col(Signal.id))
-        .limit(1000)
-    )
-    signals = (await session.exec(statement)).all()
-    now = today()
-    items = []
-    for read in await signal_reads(session, signals):
-        registered_on = today(read.registered_at)
-        due = registered_on + timedelta(days=team.first_contact_target_days)
-        items.append(
-            TriageQueueItem.model_validate(
-                read.model_dump()
-                | {
-                    "age_days": (now - registered_on).days,
-                    "first_contact_due_on": due,
-                    "first_contact_within_target": (read.first_contact_on <= due) if read.first_contact_on else None,
-                }
-            )
-        )
-    return TriageQueue(team_id=team.id, first_contact_target_days=team.first_contact_target_days, items=items)
 
 
 async def suggest_professionals(

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from wijkregistratie.core.codes import LifeDomain, SignalSource, SignalStatus, Urgency
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.openapi import API_PREFIX, errors
@@ -11,7 +12,7 @@ from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Admin, Authenticated, Reader
 from wijkregistratie.municipalities.schemas import MUNICIPALITY_PATTERN
-from wijkregistratie.signals import triage
+from wijkregistratie.signals.queue import QueueFilter, queue
 from wijkregistratie.signals.schemas import TriageQueue
 from wijkregistratie.teams import service
 from wijkregistratie.teams.schemas import (
@@ -122,10 +123,23 @@ async def leave_team(
 @router.get(
     "/{teamId}/triage-queue",
     summary="The team's triage queue",
-    description="For the team's coordinator: open and in-triage signals, oldest first, with their age, source, "
-    "life domains, assigned professionals and first-contact deadline against the team's target in days.",
+    description="For the team's coordinator, in one answer a screen can show: open and in-triage signals, the "
+    "most urgent first and then the oldest, each with the household's surname and address line, who reported "
+    "it, the professionals who took it up, whether the household already has an open case, its age and its "
+    "first-contact deadline against the team's target (and whether that has passed). Filter by urgency, "
+    "source, life domain, status or overdue.",
     responses=errors(403),
 )
 @declare(personal=True)
-async def triage_queue(session: Session, principal: Reader, team_id: TeamId) -> TriageQueue:
-    return await triage.queue(session, principal, team_id)
+async def triage_queue(
+    session: Session,
+    principal: Reader,
+    team_id: TeamId,
+    urgency: Annotated[Urgency | None, Query()] = None,
+    source: Annotated[SignalSource | None, Query()] = None,
+    life_domain: Annotated[LifeDomain | None, Query(alias="lifeDomain")] = None,
+    status: Annotated[SignalStatus | None, Query(description="`open` or `in_triage`.")] = None,
+    overdue: Annotated[bool | None, Query(description="Only those whose first contact is (not) overdue.")] = None,
+) -> TriageQueue:
+    wanted = QueueFilter(urgency=urgency, source=source, life_domain=life_domain, status=status, overdue=overdue)
+    return await queue(session, principal, team_id, wanted)

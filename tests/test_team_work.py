@@ -1,0 +1,77 @@
+"""The team's daily work: a queue a screen can show in one call, and finding a household by name."""
+
+from typing import Any
+
+from tests.conftest import Story, World, new_address, new_member, register_signal
+
+
+def _queue(world: World, **params: Any) -> Any:
+    return world.coordinator.get(f"/v1/teams/{world.team['id']}/triage-queue", params=params)
+
+
+def test_the_queue_names_what_a_screen_shows_most_urgent_first(world: World, story: Story) -> None:
+    street = {"street": "Maasboulevard", "city": "Rotterdam"}
+    normal = register_signal(
+        world.housing, world, household={"address": new_address() | street, "members": [new_member(surname="Bakker")]}
+    )
+    crisis = register_signal(
+        world.debt, world, urgency="crisis", lifeDomains=["mental_health"], source="team_organisation"
+    )
+    known = register_signal(
+        world.ggz, world, household={"address": story.address_reference()}, source="team_organisation"
+    )
+    claimed = world.coordinator.act(
+        f"/v1/signals/{normal['id']}/claim", json={"professionalIds": [world.professionals["ggz"]["id"]]}
+    )
+    assert claimed.status_code == 200, claimed.text
+
+    answer = _queue(world)
+    assert answer.status_code == 200, answer.text
+    items = {i["id"]: i for i in answer.json()["items"]}
+    order = [i["id"] for i in answer.json()["items"]]
+    assert order.index(crisis["id"]) < order.index(normal["id"])  # urgency before age
+    urgencies = [i["urgency"] for i in answer.json()["items"]]
+    assert urgencies == sorted(urgencies, key=["crisis", "high", "normal"].index)
+    shown = items[normal["id"]]
+    assert shown["householdName"] == "Bakker" and shown["addressLine"].startswith("Maasboulevard ")
+    assert shown["reportingOrganisationName"].startswith("housing")
+    assert shown["assignedProfessionals"] == [
+        {"professionalId": world.professionals["ggz"]["id"], "name": world.professionals["ggz"]["name"]}
+    ]
+    assert shown["status"] == "in_triage" and shown["overdue"] is False and shown["ageDays"] == 0
+    assert items[known["id"]]["householdHasOpenCase"] is True and shown["householdHasOpenCase"] is False
+
+    only_crisis = [i["id"] for i in _queue(world, urgency="crisis").json()["items"]]
+    assert crisis["id"] in only_crisis and normal["id"] not in only_crisis
+    by_domain = [i["id"] for i in _queue(world, lifeDomain="mental_health").json()["items"]]
+    assert crisis["id"] in by_domain and normal["id"] not in by_domain
+    in_triage = [i["id"] for i in _queue(world, status="in_triage").json()["items"]]
+    assert normal["id"] in in_triage and crisis["id"] not in in_triage
+    assert normal["id"] in [i["id"] for i in _queue(world, overdue="false").json()["items"]]
+    assert normal["id"] not in [i["id"] for i in _queue(world, overdue="true").json()["items"]]
+    for params, field in [
+        ({"status": "accepted"}, "status"),
+        ({"urgency": "soon"}, "urgency"),
+        ({"leefgebied": "x"}, "leefgebied"),
+    ]:
+        refused = _queue(world, **params)
+        assert refused.status_code == 400 and refused.json()["invalidParams"][0]["name"] == field
+
+
+def test_a_household_is_found_by_a_members_name_and_date_of_birth(world: World, story: Story) -> None:
+    household = world.ggz.get(f"/v1/households/{story.signal['householdId']}").json()
+    person = household["members"][0]
+    query = {"surname": person["surname"].upper(), "dateOfBirth": person["dateOfBirth"]}
+    found = world.ggz.post("/v1/households/search", json=query)
+    assert found.status_code == 200 and household["id"] in [h["id"] for h in found.json()]
+    narrowed = world.ggz.post("/v1/households/search", json=query | {"givenNames": person["givenNames"][:3]})
+    assert household["id"] in [h["id"] for h in narrowed.json()]
+    elsewhere = world.ggz.post("/v1/households/search", json=query | {"postcode": "9999ZZ"})
+    assert household["id"] not in [h["id"] for h in elsewhere.json()]
+    # Only households the caller may see: the reporter and outsiders find nothing by name.
+    for caller in (world.housing, world.outsider):
+        assert household["id"] not in [h["id"] for h in caller.post("/v1/households/search", json=query).json()]
+    alone = world.ggz.post("/v1/households/search", json={"surname": person["surname"]})
+    assert alone.status_code == 400
+    unsaid = world.ggz.post("/v1/households/search", json=query, headers={"Purpose-Of-Use": ""})
+    assert unsaid.status_code == 400
