@@ -75,3 +75,37 @@ def test_a_household_is_found_by_a_members_name_and_date_of_birth(world: World, 
     assert alone.status_code == 400
     unsaid = world.ggz.post("/v1/households/search", json=query, headers={"Purpose-Of-Use": ""})
     assert unsaid.status_code == 400
+
+
+def test_a_signal_keeps_who_reported_it_and_says_when_they_want_to_hear_back(world: World) -> None:
+    gp = {"name": "Dr. M. de Groot", "organisation": "Huisartsenpraktijk Noord", "phone": "010-1234567"}
+    asked = register_signal(world.housing, world, source="general_practitioner", reporter=gp | {"wantsFeedback": True})
+    quiet = register_signal(world.housing, world, source="school", reporter={"name": "Mw. Smit"})
+    assert asked["reporter"] == gp | {"email": None, "wantsFeedback": True}
+    assert world.coordinator.get(f"/v1/signals/{asked['id']}").json()["reporter"]["name"] == "Dr. M. de Groot"
+    assert world.outsider.get(f"/v1/signals/{asked['id']}").status_code == 404
+    bad = world.housing.post(
+        "/v1/signals",
+        json={
+            "household": {"address": new_address(), "members": [new_member()]},
+            "source": "general_practitioner",
+            "lifeDomains": ["finances"],
+            "description": "x",
+            "residentAware": True,
+            "reporter": {"name": "Dr. X", "phone": "bel me"},
+        },
+    )
+    assert bad.status_code == 400 and bad.json()["invalidParams"][0]["name"] == "reporter.phone"
+    for signal in (asked, quiet):
+        assert (
+            world.coordinator.act(f"/v1/signals/{signal['id']}/decline", json={"reason": "Dubbel."}).status_code == 200
+        )
+    due = world.housing.get("/v1/events", params={"after": 0, "limit": 200})
+    events = []
+    page = due.json()
+    while page["items"]:
+        events += [e for e in page["items"] if e["type"] == "nl.wijkregistratie.signal.feedback-due"]
+        page = world.housing.get("/v1/events", params={"after": page["items"][-1]["sequence"], "limit": 200}).json()
+    told = [e["data"]["signalId"] for e in events]
+    assert asked["id"] in told and quiet["id"] not in told
+    assert all("Groot" not in str(e["data"]) for e in events)  # who reported it stays on the signal

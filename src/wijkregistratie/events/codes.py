@@ -8,6 +8,7 @@ class EventType(StrEnum):
 
     signal_registered = PREFIX + "signal.registered"
     signal_status_changed = PREFIX + "signal.status-changed"
+    signal_feedback_due = PREFIX + "signal.feedback-due"
     case_opened = PREFIX + "case.opened"
     case_snapshot = PREFIX + "case.snapshot"
     case_closed = PREFIX + "case.closed"
@@ -47,6 +48,7 @@ class EventType(StrEnum):
 
 DESCRIPTIONS = {
     EventType.signal_registered: "A signal came in: its id, household, team, source, life domains and urgency.",
+    EventType.signal_feedback_due: "The team decided on a signal whose outside reporter wants to hear back.",
     EventType.signal_status_changed: "Triage moved a signal on: claimed, first contact, accepted, declined, forwarded.",
     EventType.case_opened: "A case was opened for a household.",
     EventType.case_snapshot: "Sent to an organisation that becomes involved, before the changes that follow: "

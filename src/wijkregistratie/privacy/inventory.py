@@ -53,7 +53,9 @@ PERSONAL_TABLES: dict[str, PersonalTable] = {
     "household_corrections": PersonalTable((("household_id", "household"),), Erase.delete),
     "members": PersonalTable((("id", "person"),), Erase.delete),
     "events": PersonalTable((("case_id", "cases"), ("signal_id", "signals")), Erase.empty, {"data": {}}),
-    "signals": PersonalTable((("household_id", "household"),), Erase.empty, {"description": "", "triage_reason": None}),
+    "signals": PersonalTable(
+        (("household_id", "household"),), Erase.empty, {"description": "", "triage_reason": None, "reporter": None}
+    ),
     "cases": PersonalTable((("household_id", "household"),), Erase.empty, {"learning_note": None}),
     "households": PersonalTable(
         (("id", "household"),),

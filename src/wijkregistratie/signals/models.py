@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from wijkregistratie.core.codes import SignalStatus, Urgency
 from wijkregistratie.core.columns import (
+    JsonDocument,
     code_field,
     id_field,
     json_field,
@@ -37,6 +38,9 @@ class Signal(SQLModel, table=True):
     description: str = Field(sa_type=Text)
     urgency: str = code_field(default=Urgency.normal.value)
     resident_aware: bool = False
+    # Who called the team from outside (a GP, a school, a volunteer): name, organisation, how to reach them,
+    # and whether they want to hear back. Personal data of its own: emptied with the household's file.
+    reporter: dict[str, Any] | None = Field(default=None, sa_type=JsonDocument)
     status: str = code_field(default=SignalStatus.open.value)
     case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
     registered_at: datetime = timestamp_field(index=True)

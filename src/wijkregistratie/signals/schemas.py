@@ -16,6 +16,7 @@ from wijkregistratie.core.identifiers import BSN_PATTERN, validate_bsn
 from wijkregistratie.core.pagination import Page
 from wijkregistratie.core.schemas import ApiModel, requires_one_of
 from wijkregistratie.households.schemas import Address, MemberCreate
+from wijkregistratie.organisations.schemas import EMAIL_PATTERN, PHONE_PATTERN
 from wijkregistratie.professionals.schemas import ProfessionalContact
 
 
@@ -66,6 +67,30 @@ _CREATE_EXAMPLE: dict[str, Any] = {
 }
 
 
+class Reporter(ApiModel):
+    """Who called the team from outside it — a GP, a school, a volunteer — and whether they want to hear
+    back once the team has decided (then the signal's organisations get `signal.feedback-due`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Dr. M. de Groot",
+                    "organisation": "Huisartsenpraktijk Zuid",
+                    "phone": "010-1234567",
+                    "wantsFeedback": True,
+                }
+            ]
+        }
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    wants_feedback: bool = False
+
+
 class SignalCreate(ApiModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_CREATE_EXAMPLE]})
 
@@ -79,6 +104,7 @@ class SignalCreate(ApiModel):
     description: str = Field(min_length=1, max_length=4000)
     urgency: Urgency = Urgency.normal
     resident_aware: bool = Field(description="Whether the resident knows of and recognises the signal.")
+    reporter: Reporter | None = Field(default=None, description="Who reported it from outside the team, if anyone.")
 
     @field_validator("life_domains")
     @classmethod
@@ -116,6 +142,7 @@ class SignalRead(ApiModel):
     description: str = Field(max_length=4000)
     urgency: Urgency
     resident_aware: bool
+    reporter: Reporter | None = None
     status: SignalStatus
     case_id: uuid.UUID | None = None
     registered_at: datetime

@@ -47,6 +47,7 @@ async def register_signal(
         description=data.description,
         urgency=data.urgency,
         resident_aware=data.resident_aware,
+        reporter=data.reporter.model_dump(mode="json") if data.reporter else None,
         buurt_code=household.buurt_code,
     )
     session.add(signal)

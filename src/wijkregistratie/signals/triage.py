@@ -73,6 +73,9 @@ async def _record(
     await signal_event(
         session, EventType.signal_status_changed, signal, principal, {"action": action, "caseId": signal.case_id}
     )
+    if signal.status not in UNSETTLED and (signal.reporter or {}).get("wants_feedback"):
+        # Who tells the GP or the school is the team's to arrange; the record says that it is due.
+        await signal_event(session, EventType.signal_feedback_due, signal, principal, {"action": action})
     return (await signal_reads(session, [signal]))[0]
 
 
