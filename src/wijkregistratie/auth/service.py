@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,13 +20,14 @@ from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.errors import InvalidInput, NotFound, Unauthorized
 from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.schemas import changes_of
 from wijkregistratie.core.security import SCOPES, Principal, hash_secret, new_client_secret, verify_secret
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import emit
 from wijkregistratie.municipalities.service import known_municipality
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.professionals.models import Professional
-from wijkregistratie.teams.models import Team
+from wijkregistratie.teams.queries import known_teams
 
 # Compared against when the client id is unknown, so a miss costs as long as a wrong secret.
 _DECOY_HASH = hash_secret(secrets.token_urlsafe(16))
@@ -65,7 +65,7 @@ async def create_client(
     unknown = sorted(set(scopes) - SCOPES.keys())
     if unknown:
         raise InvalidInput.field("scopes", f"unknown scope {unknown[0]}")
-    teams = await _known_teams(session, coordinated_team_ids or [])
+    teams = await known_teams(session, coordinated_team_ids or [], "coordinatedTeamIds")
     await _check_municipality(session, scopes, municipality_code)
     secret = new_client_secret()
     client = ApiClient(
@@ -126,16 +126,16 @@ async def update_client(session: AsyncSession, client_id: str, data: ClientUpdat
     its tokens are refused within seconds) or enable it again."""
     client = await _client(session, client_id)
     check_if_match(if_match, client.version)
-    changes = data.model_dump(exclude_unset=True)
-    if any(changes.get(name) is None for name in changes if name not in ("coordinated_team_ids", "municipality_code")):
-        raise InvalidInput.field(to_camel(next(n for n in changes if changes[n] is None)), "may not be empty")
+    changes = changes_of(data, nullable=("coordinated_team_ids", "municipality_code"))
     was_active = client.active
     if "name" in changes:
         client.name = changes["name"]
     if "scopes" in changes:
         client.scopes = " ".join(sorted({s.value for s in data.scopes or []}))
     if "coordinated_team_ids" in changes:
-        client.coordinated_team_ids = [str(t) for t in await _known_teams(session, data.coordinated_team_ids or [])]
+        client.coordinated_team_ids = [
+            str(t) for t in await known_teams(session, data.coordinated_team_ids or [], "coordinatedTeamIds")
+        ]
     if "active" in changes:
         client.active = bool(changes["active"])
     if "municipality_code" in changes:
@@ -148,14 +148,6 @@ async def update_client(session: AsyncSession, client_id: str, data: ClientUpdat
     else:
         _announce(session, client, EventType.client_changed)
     return read(client)
-
-
-async def _known_teams(session: AsyncSession, team_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    teams = list(dict.fromkeys(team_ids))
-    for index, team_id in enumerate(teams):
-        if await session.get(Team, team_id) is None:
-            raise InvalidInput.field(f"coordinatedTeamIds[{index}]", "unknown team")
-    return teams
 
 
 async def _check_municipality(session: AsyncSession, scopes: Sequence[str], municipality_code: str | None) -> None:

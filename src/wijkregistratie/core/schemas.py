@@ -1,11 +1,14 @@
 """Base classes for API shapes: lowerCamelCase on the wire, unknown fields refused, dates as text."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
+
+from wijkregistratie.core.errors import InvalidInput
 
 
 def _is_temporal(annotation: Any) -> bool:
@@ -58,3 +61,13 @@ def requires_one_of(*groups: tuple[str, ...]) -> dict[str, Any]:
             for group in groups
         ]
     }
+
+
+def changes_of(update: BaseModel, *, nullable: Collection[str] = ()) -> dict[str, Any]:
+    """The fields a PATCH sets (by field name). A field left out keeps its value; one set to null is refused
+    by name unless it may be emptied."""
+    changes = update.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name not in nullable:
+            raise InvalidInput.field(to_camel(name), "may not be empty; leave it out to keep it")
+    return changes

@@ -14,6 +14,7 @@ from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.identifiers import BsnVault, mask_bsn
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.route_facts import Subject
+from wijkregistratie.core.schemas import changes_of
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import household_event
@@ -110,12 +111,10 @@ async def correct_household(
     code; signals and cases keep the one they were registered in, so past figures stay as they were."""
     household = await writable_household(session, principal, household_id)
     check_if_match(if_match, household.version)
-    changes = data.model_dump(exclude_unset=True)
+    changes = changes_of(data, nullable=("phone", "email"))
     if not changes:  # nothing to correct: no new version, nothing to tell
         return await household_read(session, vault, principal, household)
-    if "address" in changes:
-        if data.address is None:
-            raise InvalidInput.field("address", "may not be empty; leave it out to keep it")
+    if data.address is not None:
         address = data.address
         household.postcode = address.postcode
         household.house_number = address.house_number
@@ -144,11 +143,9 @@ async def correct_member(
     household = await writable_household(session, principal, household_id)
     member = await _member_of(session, household, member_id)
     check_if_match(if_match, member.version)
-    changes = data.model_dump(exclude_unset=True)
+    changes = changes_of(data, nullable=("given_names", "date_of_birth", "phone", "email", "left_on"))
     if not changes:
         return member_read(member, vault, principal)
-    if empty := next((n for n in ("surname", "role") if n in changes and changes[n] is None), None):
-        raise InvalidInput.field(to_camel(empty), "may not be empty; leave it out to keep it")
     given_names = changes.get("given_names", member.given_names)
     if member.bsn_hash is None and (given_names is None or changes.get("date_of_birth", member.date_of_birth) is None):
         raise InvalidInput.field("givenNames", "without a BSN, givenNames and dateOfBirth are required")

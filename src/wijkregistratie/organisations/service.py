@@ -6,9 +6,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.core.codes import OrganisationKind
-from wijkregistratie.core.errors import InvalidInput, NotFound
+from wijkregistratie.core.errors import NotFound
 from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.schemas import changes_of
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import directory_event
 from wijkregistratie.organisations.models import Organisation
@@ -28,11 +29,9 @@ async def update_organisation(
 ) -> Organisation:
     organisation = await get_organisation(session, organisation_id)
     check_if_match(if_match, organisation.version)
-    changes = data.model_dump(exclude_unset=True)
+    changes = changes_of(data, nullable=("kvk_number", "agb_code", "contact_name", "contact_phone", "contact_email"))
     if not changes:
         return organisation
-    if "name" in changes and changes["name"] is None:
-        raise InvalidInput.field("name", "may not be empty; leave it out to keep it")
     for name, value in changes.items():
         setattr(organisation, name, value)
     new_version(session, organisation)

@@ -10,6 +10,7 @@ from wijkregistratie.core.codes import LifeDomain
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.schemas import changes_of
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import directory_event
@@ -22,7 +23,7 @@ from wijkregistratie.professionals.schemas import (
     ProfessionalRead,
     ProfessionalUpdate,
 )
-from wijkregistratie.teams.models import Team
+from wijkregistratie.teams.queries import known_teams
 
 
 async def create_professional(
@@ -31,7 +32,7 @@ async def create_professional(
     require_professional_registrar(principal, data.organisation_id)
     if await session.get(Organisation, data.organisation_id) is None:
         raise InvalidInput.field("organisationId", "unknown organisation")
-    team_ids = await _known_teams(session, data.team_ids)
+    team_ids = await known_teams(session, data.team_ids, "teamIds")
     professional = Professional(
         organisation_id=data.organisation_id,
         name=data.name,
@@ -59,13 +60,11 @@ async def update_professional(
     professional = await _professional(session, professional_id)
     require_professional_registrar(principal, professional.organisation_id)
     check_if_match(if_match, professional.version)
-    changes = data.model_dump(exclude_unset=True)
+    changes = changes_of(data, nullable=("email", "phone", "left_on"))
     if not changes:
         return _read(professional, await _team_ids(session, professional.id))
-    if empty := next((n for n, v in changes.items() if v is None and n not in ("email", "phone", "left_on")), None):
-        raise InvalidInput.field(to_camel(empty), "may not be empty; leave it out to keep it")
     if "team_ids" in changes:
-        team_ids = await _known_teams(session, data.team_ids or [])
+        team_ids = await known_teams(session, data.team_ids or [], "teamIds")
         for membership in (
             await session.exec(select(TeamMembership).where(TeamMembership.professional_id == professional.id))
         ).all():
@@ -160,14 +159,6 @@ async def _professional(session: AsyncSession, professional_id: uuid.UUID) -> Pr
     if professional is None:
         raise NotFound("No professional with this id exists.")
     return professional
-
-
-async def _known_teams(session: AsyncSession, team_ids: list[uuid.UUID]) -> list[uuid.UUID]:
-    teams = list(dict.fromkeys(team_ids))
-    for index, team_id in enumerate(teams):
-        if await session.get(Team, team_id) is None:
-            raise InvalidInput.field(f"teamIds[{index}]", f"unknown team {team_id}")
-    return teams
 
 
 async def _team_ids(session: AsyncSession, professional_id: uuid.UUID) -> list[uuid.UUID]:

@@ -1,6 +1,7 @@
 """Who takes part in a team, asked the same way by need-to-know, registration and the team's own pages."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -8,7 +9,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.core.clock import today
-from wijkregistratie.teams.models import TeamOrganisation
+from wijkregistratie.core.errors import InvalidInput
+from wijkregistratie.teams.models import Team, TeamOrganisation
 
 
 def membership_is_current(on: date | None = None) -> ColumnElement[bool]:
@@ -42,6 +44,15 @@ async def _membership(
         TeamOrganisation.team_id == team_id, TeamOrganisation.organisation_id == organisation_id, condition
     )
     return (await session.exec(statement)).first()
+
+
+async def known_teams(session: AsyncSession, team_ids: Sequence[uuid.UUID], field: str) -> list[uuid.UUID]:
+    """The teams named, once each, in order; an unknown one is refused as `field[i]`."""
+    teams = list(dict.fromkeys(team_ids))
+    for index, team_id in enumerate(teams):
+        if await session.get(Team, team_id) is None:
+            raise InvalidInput.field(f"{field}[{index}]", "unknown team")
+    return teams
 
 
 async def current_organisation_ids(session: AsyncSession, team_id: uuid.UUID) -> list[uuid.UUID]:

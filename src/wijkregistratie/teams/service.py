@@ -11,6 +11,7 @@ from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.identifiers import area_codes_cover
 from wijkregistratie.core.pagination import paginate
+from wijkregistratie.core.schemas import changes_of
 from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import directory_event
 from wijkregistratie.municipalities.service import area_lies_in, known_municipality
@@ -44,11 +45,9 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> TeamRead:
 async def update_team(session: AsyncSession, team_id: uuid.UUID, data: TeamUpdate, if_match: str | None) -> TeamRead:
     team = await _team(session, team_id)
     check_if_match(if_match, team.version)
-    changes = data.model_dump(exclude_unset=True)
+    changes = changes_of(data)
     if not changes:
         return await _read(session, team)
-    if empty := next((name for name, value in changes.items() if value is None), None):
-        raise InvalidInput.field(to_camel(empty), "may not be empty; leave it out to keep it")
     if "area_codes" in changes:
         _check_area(changes["area_codes"], team.municipality_code)
     for name, value in changes.items():
