@@ -167,7 +167,11 @@ def test_a_closed_case_makes_room_for_a_new_one(world: World, story: Story) -> N
     )
     assert closed.status_code == 200
     again = register_signal(world.housing, world, household={"address": story.address_reference()})
-    assert again["alreadyKnown"]["known"] is False
+    # No open case any more; the household comes back, so its former lead is named as whom to call.
+    assert again["alreadyKnown"]["involvedOrganisations"] == [] and again["alreadyKnown"]["leadProfessional"] is None
+    (former,) = again["alreadyKnown"]["matches"]
+    assert former["relation"] == "former_lead" and former["counterpart"]["contactName"] == "Professional ggz"
+    assert again["formerLeadProfessionalId"] == world.professionals["ggz"]["id"]
     assert open_case(world.coordinator, again).status_code == 201
 
 

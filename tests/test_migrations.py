@@ -29,6 +29,18 @@ def test_migrations_build_exactly_the_models_and_roll_back(backend: str, tmp_pat
         command.check(config)
 
 
+def test_the_feed_never_reuses_a_number_after_sqlite_rebuilds_its_table(tmp_path: Path) -> None:
+    """SQLite rebuilds a table to change it; the events table must come back with AUTOINCREMENT, or the
+    number of a rolled-back last event could be given again."""
+    with empty_database("sqlite", tmp_path) as database_url:
+        upgrade(database_url)
+        engine = sa.create_engine(database_url.replace("+aiosqlite", ""))
+        with engine.connect() as connection:
+            ddl = connection.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = 'events'")).scalar_one()
+        engine.dispose()
+    assert "AUTOINCREMENT" in ddl
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_existing_teams_move_to_their_municipality_and_keep_their_members(backend: str, tmp_path: Path) -> None:
     """A deployment from before municipalities: its teams' codes become municipalities, their members take

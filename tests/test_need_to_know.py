@@ -160,6 +160,7 @@ RECORD_ROUTES |= {
         {"files": {"file": ("notitie.txt", b"Afspraken van het huisbezoek.", "text/plain")}},
     ),
     ("GET", "/v1/cases/{caseId}/attachments"): lambda s, x: (f"/v1/cases/{s.case['id']}/attachments", {}),
+    ("GET", "/v1/cases/{caseId}/history"): lambda s, x: (f"/v1/cases/{s.case['id']}/history", {}),
     ("GET", "/v1/cases/{caseId}/attachments/{attachmentId}/content"): lambda s, x: (
         f"/v1/cases/{s.case['id']}/attachments/{x['attachment']}/content",
         {},
@@ -184,6 +185,15 @@ DIRECTORY_ROUTES = {
 }
 # The team's queue is the coordinator's; tests/test_doors.py checks that everyone else is refused.
 COORDINATOR_ROUTES = {("GET", "/v1/teams/{teamId}/triage-queue")}
+# The team's work lists and taking a signal up: tests/test_team_week.py checks who gets through, that the
+# others are refused, and that each list shows only what the caller may see.
+TEAM_WORK_ROUTES = {
+    ("GET", "/v1/teams/{teamId}/caseload"),
+    ("GET", "/v1/teams/{teamId}/due"),
+    ("GET", "/v1/teams/{teamId}/open-signals"),
+    ("GET", "/v1/professionals/{professionalId}/caseload"),
+    ("POST", "/v1/signals/{signalId}/take-up"),
+}
 # Client credentials and the directory's master data are the administrator's; tests/test_doors.py and
 # tests/test_master_data.py check that record clients are refused.
 ADMIN_ROUTES = {
@@ -229,7 +239,13 @@ def _routes_with_ids() -> set[tuple[str, str]]:
 
 def test_every_route_with_an_id_has_a_need_to_know_test() -> None:
     covered = (
-        set(RECORD_ROUTES) | DIRECTORY_ROUTES | OWNED_ROUTES | PRIVILEGED_ROUTES | COORDINATOR_ROUTES | ADMIN_ROUTES
+        set(RECORD_ROUTES)
+        | DIRECTORY_ROUTES
+        | OWNED_ROUTES
+        | PRIVILEGED_ROUTES
+        | COORDINATOR_ROUTES
+        | ADMIN_ROUTES
+        | TEAM_WORK_ROUTES
     )
     assert _routes_with_ids() == covered
 

@@ -261,7 +261,14 @@ def test_an_ended_involvement_ends_the_sight_of_the_case(rolled_back: RolledBack
                 organisation_id=world.orgs["debt"], role="consulted", basis="statutory_task", basis_reference="x"
             ),
         )
-        assert _events(session)[-2:] == ["nl.wijkregistratie.case.snapshot", "nl.wijkregistratie.involvement.started"]
+        # ... and, as it comes to organisations already involved, a match with each of them.
+        told = _events(session)
+        found = "nl.wijkregistratie.match.found"
+        assert [e for e in told if e != found][-2:] == [
+            "nl.wijkregistratie.case.snapshot",
+            "nl.wijkregistratie.involvement.started",
+        ]
+        assert told[-1] == found
         assert (await cases.get_case_record(session, factories.VAULT, world.debt, case.id)).id == case.id
 
     rolled_back(work)

@@ -49,7 +49,12 @@ def test_a_new_household_is_registered_with_the_signal(world: World) -> None:
     assert "householdCreated" not in signal  # the answer never says whether the household was known
     assert signal["status"] == "open"
     assert signal["reportingOrganisationId"] == str(world.orgs["housing"])
-    assert signal["alreadyKnown"] == {"known": False, "involvedOrganisations": [], "leadProfessional": None}
+    assert signal["alreadyKnown"] == {
+        "known": False,
+        "involvedOrganisations": [],
+        "leadProfessional": None,
+        "matches": [],
+    }
     assert world.coordinator.get(f"/v1/households/{signal['householdId']}").json()["members"][0]["surname"] == "Jansen"
 
 
@@ -82,11 +87,13 @@ def test_the_already_known_answer_names_who_to_call_and_never_why(world: World, 
     assert set(organisations) == {str(world.orgs["ggz"]), str(world.orgs["social"])}
     assert organisations[str(world.orgs["social"])]["contactPhone"] == "010-1234567"
     # Contact, never content: no description, plan, journal, role, status or case id crosses over.
-    assert set(known) == {"known", "involvedOrganisations", "leadProfessional"}
+    assert set(known) == {"known", "involvedOrganisations", "leadProfessional", "matches"}
     assert all(
         set(o) <= {"organisationId", "name", "contactName", "contactPhone", "contactEmail"}
         for o in organisations.values()
     )
+    assert {m["counterpart"]["organisationId"] for m in known["matches"]} == set(organisations)
+    assert all(m["relation"] == "involved_in_open_case" for m in known["matches"])
     assert story.case["id"] not in str(known)
     # ... and the signaller still cannot read the case itself.
     assert world.debt.get(f"/v1/cases/{story.case['id']}").status_code == 404

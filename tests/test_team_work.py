@@ -81,7 +81,7 @@ def test_a_signal_keeps_who_reported_it_and_says_when_they_want_to_hear_back(wor
     gp = {"name": "Dr. M. de Groot", "organisation": "Huisartsenpraktijk Noord", "phone": "010-1234567"}
     asked = register_signal(world.housing, world, source="general_practitioner", reporter=gp | {"wantsFeedback": True})
     quiet = register_signal(world.housing, world, source="school", reporter={"name": "Mw. Smit"})
-    assert asked["reporter"] == gp | {"email": None, "wantsFeedback": True}
+    assert asked["reporter"] == gp | {"kind": "other", "email": None, "wantsFeedback": True}
     assert world.coordinator.get(f"/v1/signals/{asked['id']}").json()["reporter"]["name"] == "Dr. M. de Groot"
     assert world.outsider.get(f"/v1/signals/{asked['id']}").status_code == 404
     bad = world.housing.post(

@@ -29,6 +29,7 @@ def test_every_part_registers_its_jobs(world: World) -> None:
         "consents.expiry",
         "figures.rebuild",
         "privacy.retention",
+        "worklists.reminders",
         "webhooks.delivery",
         "webhooks.fan-out",
     }

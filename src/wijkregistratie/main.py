@@ -47,6 +47,7 @@ from wijkregistratie.services.api import router as services_router
 from wijkregistratie.signals.api import router as signals_router
 from wijkregistratie.teams.api import router as teams_router
 from wijkregistratie.webhooks.api import router as webhooks_router
+from wijkregistratie.worklists.api import router as worklists_router
 
 DESCRIPTION = """
 **One household, one plan, one lead professional.** The shared registration of the neighbourhood
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         teams_router,
         professionals_router,
         matches_router,
+        worklists_router,
         assessments_router,
         journal_router,
         referrals_router,

@@ -18,7 +18,8 @@ from wijkregistratie.core.errors import Forbidden, InvalidInput
 from wijkregistratie.core.identifiers import area_codes_cover
 from wijkregistratie.core.security import Principal
 from wijkregistratie.matches.models import Match
-from wijkregistratie.professionals.models import Professional
+from wijkregistratie.professionals.models import Professional, TeamMembership
+from wijkregistratie.professionals.queries import still_working
 from wijkregistratie.referrals.models import Referral
 from wijkregistratie.signals.models import Signal, SignalAssignment
 from wijkregistratie.teams.models import Team
@@ -107,6 +108,26 @@ async def require_first_contact_recorder(session: AsyncSession, principal: Princ
     )
     if principal.organisation_id not in set((await session.exec(statement)).all()):
         raise Forbidden("Only the coordinator or the professionals who took the signal up record contact.")
+
+
+async def require_self_claimer(session: AsyncSession, principal: Principal, signal: Signal) -> uuid.UUID:
+    """A professional takes a signal up themselves: one who works in the signal's team and has not left."""
+    professional_id = principal.actor_professional_id
+    if professional_id is None:
+        raise Forbidden("A professional takes a signal up; this token acts for no professional.")
+    statement = (
+        select(Professional.id)
+        .join(TeamMembership, col(TeamMembership.professional_id) == Professional.id)
+        .where(
+            Professional.id == professional_id,
+            Professional.organisation_id == principal.organisation_id,
+            TeamMembership.team_id == signal.team_id,
+            still_working(),
+        )
+    )
+    if (await session.exec(statement)).first() is None:
+        raise Forbidden("Only a professional of the signal's team who has not left takes it up.")
+    return professional_id
 
 
 def require_referral_step(principal: Principal, referral: Referral, status: ReferralStatus) -> None:

@@ -17,6 +17,7 @@ from wijkregistratie.auth.models import ApiClient
 from wijkregistratie.cases.models import Case
 from wijkregistratie.cases.queries import involved_organisations, is_involved
 from wijkregistratie.core.access_log import note_subjects
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import CaseStatus, JournalVisibility, SignalStatus
 from wijkregistratie.core.errors import Forbidden, NotFound
 from wijkregistratie.core.route_facts import Subject
@@ -28,6 +29,8 @@ from wijkregistratie.matches.models import Match
 from wijkregistratie.professionals.models import Professional
 from wijkregistratie.referrals.models import Referral
 from wijkregistratie.signals.models import Signal, SignalAssignment
+from wijkregistratie.teams.models import TeamOrganisation
+from wijkregistratie.teams.queries import membership_is_current
 from wijkregistratie.webhooks.models import Subscription
 
 T = TypeVar("T")
@@ -67,6 +70,19 @@ def signals_visible_to(principal: Principal) -> ColumnElement[bool]:
             _assigned_to(principal.organisation_id),
             *_coordinates(principal, Signal.team_id),
         ),
+    )
+
+
+def signals_open_to_take_up(principal: Principal) -> ColumnElement[bool]:
+    """Unsettled signals of the teams the organisation takes part in today, or coordinates: its professionals
+    may take them up, and are shown only what deciding that needs (no household, description or reporter)."""
+    taking_part = select(TeamOrganisation.team_id).where(
+        TeamOrganisation.organisation_id == principal.organisation_id, membership_is_current()
+    )
+    return and_(
+        col(Signal.erased_at).is_(None),
+        col(Signal.status).in_(UNSETTLED),
+        or_(col(Signal.team_id).in_(taking_part), *_coordinates(principal, Signal.team_id)),
     )
 
 
@@ -118,10 +134,14 @@ def referrals_visible_to(principal: Principal) -> ColumnElement[bool]:
 
 
 def matches_visible_to(principal: Principal) -> ColumnElement[bool]:
-    return or_(
-        col(Match.organisation_id) == principal.organisation_id,
-        col(Match.counterpart_organisation_id) == principal.organisation_id,
-        *_coordinates(principal, Match.team_id),
+    """A match is seen by its two organisations and the team's coordinator until it expires."""
+    return and_(
+        col(Match.expires_at) > utcnow(),
+        or_(
+            col(Match.organisation_id) == principal.organisation_id,
+            col(Match.counterpart_organisation_id) == principal.organisation_id,
+            *_coordinates(principal, Match.team_id),
+        ),
     )
 
 
@@ -147,6 +167,13 @@ def events_visible_to(principal: Principal) -> ColumnElement[bool]:
     return or_(addressed, *_coordinates(principal, Event.team_id))
 
 
+def history_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Within the history of a case the caller sees now: the events addressed to it, and those the whole
+    case was told (they went to the team's coordinators too), also from before it joined. What went to
+    one organisation only — its own journal note — stays its own."""
+    return or_(events_visible_to(principal), col(Event.team_id).is_not(None))
+
+
 async def _first_visible(session: AsyncSession, statement: SelectOfScalar[T], what: str) -> T:
     found = (await session.exec(statement)).first()
     if found is None:
@@ -169,6 +196,13 @@ async def visible_signal(session: AsyncSession, principal: Principal, signal_id:
     statement = select(Signal).where(Signal.id == signal_id, signals_visible_to(principal))
     signal = await _first_visible(session, statement, "signal")
     note_subjects(session, Subject(case_id=signal.case_id, household_id=signal.household_id))
+    return signal
+
+
+async def signal_to_take_up(session: AsyncSession, principal: Principal, signal_id: uuid.UUID) -> Signal:
+    statement = select(Signal).where(Signal.id == signal_id, signals_open_to_take_up(principal))
+    signal = await _first_visible(session, statement, "open signal of a team you take part in")
+    note_subjects(session, Subject(household_id=signal.household_id))
     return signal
 
 

@@ -4,13 +4,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.cases import service
+from wijkregistratie.cases.history import case_history
 from wijkregistratie.cases.queries import case_subject
+from wijkregistratie.cases.record import expand_parts, read_record
 from wijkregistratie.cases.schemas import (
+    EXPAND_PATTERN,
+    EXPANDABLE,
     CaseClose,
     CaseOpen,
     CasePage,
     CaseRecord,
     CaseSummary,
+    HistoryPage,
     InvolvementCreate,
     InvolvementRead,
     InvolvementUpdate,
@@ -88,13 +93,49 @@ async def list_cases(
     "/{caseId}",
     summary="Read the whole case record",
     description="Everything the team shares about the household in one read: household and members, team, "
-    "lead professional and who led before, involved organisations, the current plan and the signals taken up.",
+    "lead professional and who led before, involved organisations, the current plan and the signals taken up. "
+    "`expand` (comma-separated) adds the journal, assessments, referrals, attachments (metadata) and matches: "
+    "of each the most recent `expandLimit` items the caller may see, how many there are in all, and the "
+    "part's own list for the rest.",
     responses=errors(404) | WITH_ETAG,
 )
 async def get_case(
-    session: Session, vault: Vault, principal: Reader, case_id: CaseId, response: Response
+    session: Session,
+    vault: Vault,
+    principal: Reader,
+    case_id: CaseId,
+    response: Response,
+    expand: Annotated[
+        str | None,
+        Query(
+            pattern=EXPAND_PATTERN,
+            max_length=200,
+            description=f"Parts to read with the record, comma-separated: {', '.join(EXPANDABLE)}.",
+            examples=["journal,referrals,matches"],
+        ),
+    ] = None,
+    expand_limit: Annotated[
+        int, Query(alias="expandLimit", ge=1, le=100, description="At most this many items of each part.")
+    ] = 20,
 ) -> CaseRecord:
-    return versioned(response, await service.get_case_record(session, vault, principal, case_id))
+    record = await read_record(session, vault, principal, case_id, expand_parts(expand), expand_limit)
+    return versioned(response, record)
+
+
+@router.get(
+    "/{caseId}/history",
+    summary="Read the case's history",
+    description="The case's timeline from its events, oldest first: signals taken up, the case opened, "
+    "organisations involved, leads, plan versions, journal entries, assessments, referrals, consents, "
+    "closure — each with when, which organisation and which professional. An entry is shown only where its "
+    "event was addressed to the caller's organisation (or the caller coordinates the team).",
+    responses=errors(404),
+)
+async def get_history(
+    session: Session, principal: Reader, case_id: CaseId, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE_SIZE
+) -> HistoryPage:
+    items, next_cursor = await case_history(session, principal, case_id, cursor, limit)
+    return HistoryPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(

@@ -1,15 +1,20 @@
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import ConfigDict, Field
 
+from wijkregistratie.assessments.schemas import AssessmentRead
+from wijkregistratie.attachments.schemas import AttachmentRead
 from wijkregistratie.core.codes import CaseStatus, ClosureReason, HandledBy, InvolvementRole, LawfulBasis
 from wijkregistratie.core.pagination import Page
 from wijkregistratie.core.schemas import ApiModel
 from wijkregistratie.households.schemas import HouseholdRead
+from wijkregistratie.journal.schemas import JournalEntryRead
+from wijkregistratie.matches.schemas import MatchRead
 from wijkregistratie.plans.schemas import PlanRead
 from wijkregistratie.professionals.schemas import ProfessionalContact
+from wijkregistratie.referrals.schemas import ReferralRead
 from wijkregistratie.signals.schemas import SignalRead
 
 _IDS: dict[str, Any] = {
@@ -216,8 +221,43 @@ class CaseClose(ApiModel):
     )
 
 
+EXPANDABLE = ("journal", "assessments", "referrals", "attachments", "matches")
+EXPAND_PATTERN = rf"^({'|'.join(EXPANDABLE)})(,({'|'.join(EXPANDABLE)}))*$"
+T = TypeVar("T")
+
+
+class Expanded(ApiModel, Generic[T]):
+    """A part of the record read with it: its most recent items, in the order of its own list, and how many
+    there are in all; the rest is read from `href`."""
+
+    items: list[T] = Field(max_length=100)
+    total: int = Field(ge=0)
+    href: str = Field(max_length=200, description="The part's own list.")
+
+
+class ExpandedJournal(Expanded[JournalEntryRead]):
+    """The journal entries the caller may read."""
+
+
+class ExpandedAssessments(Expanded[AssessmentRead]):
+    """The self-sufficiency assessments."""
+
+
+class ExpandedReferrals(Expanded[ReferralRead]):
+    """The referrals made from the case."""
+
+
+class ExpandedAttachments(Expanded[AttachmentRead]):
+    """The attachments' metadata; the content is read from each one's own address."""
+
+
+class ExpandedMatches(Expanded[MatchRead]):
+    """The matches around the household the caller is party to (or coordinates)."""
+
+
 class CaseRecord(CaseSummary):
-    """The whole shared record of one household in one read."""
+    """The whole shared record of one household in one read; with `expand`, its journal, assessments,
+    referrals, attachments (metadata) and matches too."""
 
     team_name: str = Field(max_length=200)
     learning_note: str | None = Field(default=None, max_length=4000)
@@ -227,6 +267,46 @@ class CaseRecord(CaseSummary):
     involvements: list[InvolvementRead] = Field(max_length=200)
     plan: PlanRead | None = None
     signals: list[SignalRead] = Field(max_length=1000)
+    journal: ExpandedJournal | None = None
+    assessments: ExpandedAssessments | None = None
+    referrals: ExpandedReferrals | None = None
+    attachments: ExpandedAttachments | None = None
+    matches: ExpandedMatches | None = None
+
+
+class HistoryEntry(ApiModel):
+    """One change in the case's timeline: what happened, when, and which organisation (and professional) did it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sequence": "412",
+                    "time": "2026-03-04T10:15:00Z",
+                    "type": "nl.wijkregistratie.lead-professional.changed",
+                    "description": "A case got a (new) lead professional.",
+                    "organisationId": "6f1c1b8e-3f5e-4d0a-9a57-6c1f8f2b9d01",
+                    "organisationName": "Sociaal Werk Maasoever",
+                    "professionalName": "Fatima el Amrani",
+                    "data": {"professionalId": "9d016f1c-1b8e-4f5e-8d0a-9a576c1f8f2b"},
+                }
+            ]
+        }
+    )
+
+    sequence: str = Field(max_length=20, description="The event's place in the change feed.")
+    time: datetime
+    type: str = Field(max_length=100)
+    description: str = Field(max_length=300)
+    organisation_id: uuid.UUID | None = None
+    organisation_name: str | None = Field(default=None, max_length=200)
+    professional_id: uuid.UUID | None = None
+    professional_name: str | None = Field(default=None, max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict, description="Ids and what changed, as in the event.")
+
+
+class HistoryPage(Page[HistoryEntry]):
+    """One page of the case's timeline, oldest first."""
 
 
 class CasePage(Page[CaseSummary]):

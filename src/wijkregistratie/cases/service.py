@@ -66,7 +66,7 @@ from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import case_event
 from wijkregistratie.households.models import Household
 from wijkregistratie.households.service import household_read
-from wijkregistratie.matches.service import record_matches
+from wijkregistratie.matches.service import case_counterparts, record_matches
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.plans.service import current_plan, plan_read
 from wijkregistratie.professionals.models import Professional
@@ -223,7 +223,15 @@ async def involve(
         session, EventType.case_snapshot, case, actor, await _snapshot(session, case), recipients={organisation_id}
     )
     await case_event(session, EventType.involvement_started, case, actor, _involvement_data(involvement))
-    await record_matches(session, case, organisation_id, MatchTrigger.involvement)
+    team = (await session.exec(select(Team).where(Team.id == case.team_id))).one()
+    await record_matches(
+        session,
+        case.household_id,
+        team,
+        organisation_id,
+        MatchTrigger.involvement,
+        found=await case_counterparts(session, case),
+    )
     return involvement
 
 

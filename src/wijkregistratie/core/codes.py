@@ -50,6 +50,20 @@ class SignalSource(StrEnum):
     team_organisation = "team_organisation"
 
 
+class ReporterKind(StrEnum):
+    """Who reported a signal from outside the team."""
+
+    general_practitioner = "general_practitioner"
+    school = "school"
+    police = "police"
+    volunteer = "volunteer"
+    resident = "resident"
+    family_member = "family_member"
+    neighbour = "neighbour"
+    professional = "professional"
+    other = "other"
+
+
 class Urgency(StrEnum):
     normal = "normal"
     high = "high"
@@ -107,6 +121,7 @@ class HandledBy(StrEnum):
 
 class TriageActionKind(StrEnum):
     claimed = "claimed"
+    taken_up = "taken_up"
     first_contact_planned = "first_contact_planned"
     first_contact_made = "first_contact_made"
     accepted = "accepted"
@@ -117,6 +132,14 @@ class TriageActionKind(StrEnum):
 class MatchTrigger(StrEnum):
     signal = "signal"
     involvement = "involvement"
+
+
+class MatchRelation(StrEnum):
+    """How the organisation already there knows the household."""
+
+    involved_in_open_case = "involved_in_open_case"
+    reported_open_signal = "reported_open_signal"
+    former_lead = "former_lead"
 
 
 class AssessmentKind(StrEnum):

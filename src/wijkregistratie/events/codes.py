@@ -44,6 +44,12 @@ class EventType(StrEnum):
     household_corrected = PREFIX + "household.corrected"
     member_added = PREFIX + "member.added"
     member_corrected = PREFIX + "member.corrected"
+    match_found = PREFIX + "match.found"
+    match_contact_recorded = PREFIX + "match.contact-recorded"
+    plan_evaluation_due = PREFIX + "plan.evaluation-due"
+    plan_activity_due = PREFIX + "plan.activity-due"
+    signal_first_contact_due = PREFIX + "signal.first-contact-due"
+    referral_unanswered = PREFIX + "referral.unanswered"
 
 
 DESCRIPTIONS = {
@@ -87,4 +93,11 @@ DESCRIPTIONS = {
     EventType.household_corrected: "A household's address or contact details were corrected: which fields, no values.",
     EventType.member_added: "A member was added to a household: its id, no personal data.",
     EventType.member_corrected: "A member's name, date of birth or contact was corrected, or they left: which fields.",
+    EventType.match_found: "Your organisation and another are around the same household: the match says whom to "
+    "call, never why (sent to both and the team's coordinator).",
+    EventType.match_contact_recorded: "The two organisations of a match recorded that they spoke.",
+    EventType.plan_evaluation_due: "A plan's evaluation date has come (once, on that day): for the lead and the team.",
+    EventType.plan_activity_due: "A plan activity that is not done reached its date: which goal and activity.",
+    EventType.signal_first_contact_due: "A signal reached the team's first-contact deadline without a first contact.",
+    EventType.referral_unanswered: "A referral had no answer within the team's number of days.",
 }

@@ -33,6 +33,8 @@ class Event(SQLModel, table=True):
     organisation_id: uuid.UUID | None = Field(
         default=None, foreign_key="organisations.id", description="The organisation whose change it was."
     )
+    # Which of its professionals made the change, where a professional did: the case history names them.
+    professional_id: uuid.UUID | None = Field(default=None, foreign_key="professionals.id")
     data: dict[str, Any] = json_field(dict)
 
 

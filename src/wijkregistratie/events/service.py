@@ -52,9 +52,12 @@ def emit(
     signal_id: uuid.UUID | None = None,
     team_id: uuid.UUID | None = None,
     organisation_id: uuid.UUID | None = None,
+    professional_id: uuid.UUID | None = None,
+    subject: str | None = None,
 ) -> Event:
     """Record an event of this transaction; it is written by the commit, together with the change."""
-    subject = f"cases/{case_id}" if case_id else f"signals/{signal_id}" if signal_id else ""
+    if subject is None:
+        subject = f"cases/{case_id}" if case_id else f"signals/{signal_id}" if signal_id else ""
     event = Event(
         type=type_.value,
         subject=subject,
@@ -62,6 +65,7 @@ def emit(
         signal_id=signal_id,
         team_id=team_id,
         organisation_id=organisation_id,
+        professional_id=professional_id,
         data=_json(data),
     )
     session.info.setdefault(OUTBOX, []).append(_Pending(event, set(recipients)))
@@ -89,6 +93,7 @@ async def case_event(
         case_id=case.id,
         team_id=case.team_id if to_coordinators else None,
         organisation_id=principal.organisation_id if principal else None,
+        professional_id=principal.actor_professional_id if principal else None,
     )
 
 
@@ -111,6 +116,7 @@ async def household_event(
         {"householdId": household_id} | data,
         recipients=also,
         organisation_id=principal.organisation_id,
+        professional_id=principal.actor_professional_id,
     )
 
 
@@ -134,6 +140,7 @@ async def signal_event(
         signal_id=signal.id,
         team_id=signal.team_id,
         organisation_id=principal.organisation_id,
+        professional_id=principal.actor_professional_id,
     )
 
 

@@ -99,6 +99,46 @@ async def add_member(
     return member_read(member, vault, principal)
 
 
+async def add_reported_members(
+    session: AsyncSession,
+    vault: BsnVault,
+    principal: Principal,
+    household: Household,
+    members: Sequence[MemberCreate],
+    signal_id: uuid.UUID,
+) -> list[Member]:
+    """The members a signal names for a household the record already knows: each one it does not hold yet
+    (by BSN, else by surname and date of birth) is added, never dropped. A person whose BSN the record
+    holds is matched, wherever they live. The reporter is not told: its answer must not say whether the
+    household was known; those who see the household are."""
+    present = (await session.exec(select(Member).where(Member.household_id == household.id))).all()
+    people = {(m.surname.casefold(), m.date_of_birth) for m in present}
+    added = []
+    for member in members:
+        if (
+            member.bsn
+            and (await session.exec(select(Member.id).where(Member.bsn_hash == vault.hash(member.bsn)))).first()
+        ):
+            continue
+        if (member.surname.casefold(), member.date_of_birth) in people:
+            continue
+        new = await _add_member(session, vault, household, member, "household.members")
+        people.add((new.surname.casefold(), new.date_of_birth))
+        session.add(
+            Correction(
+                household_id=household.id,
+                member_id=new.id,
+                fields=["added"],
+                organisation_id=principal.organisation_id,
+                client_id=principal.client_id,
+            )
+        )
+        data = {"memberId": new.id, "signalId": signal_id, "fields": [], "version": new.version}
+        await household_event(session, EventType.member_added, household.id, principal, data, also=())
+        added.append(new)
+    return added
+
+
 async def correct_household(
     session: AsyncSession,
     vault: BsnVault,

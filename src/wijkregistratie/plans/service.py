@@ -1,5 +1,7 @@
 import uuid
+from collections.abc import Collection
 
+from sqlalchemy import and_, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,6 +25,20 @@ from wijkregistratie.professionals.models import Professional
 async def current_plan(session: AsyncSession, case_id: uuid.UUID) -> PlanVersion | None:
     statement = select(PlanVersion).where(PlanVersion.case_id == case_id).order_by(col(PlanVersion.version).desc())
     return (await session.exec(statement.limit(1))).first()
+
+
+async def current_plans(session: AsyncSession, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, PlanVersion]:
+    """The current plan of each of many cases, in one query."""
+    latest = (
+        select(PlanVersion.case_id, func.max(PlanVersion.version).label("version"))
+        .where(col(PlanVersion.case_id).in_(case_ids))
+        .group_by(col(PlanVersion.case_id))
+        .subquery()
+    )
+    statement = select(PlanVersion).join(
+        latest, and_(col(PlanVersion.case_id) == latest.c.case_id, col(PlanVersion.version) == latest.c.version)
+    )
+    return {plan.case_id: plan for plan in (await session.exec(statement)).all()}
 
 
 def plan_read(version: PlanVersion) -> PlanRead:

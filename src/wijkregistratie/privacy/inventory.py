@@ -99,6 +99,7 @@ NOT_PERSONAL: dict[str, str] = {
     "event_recipients": "event numbers and organisations",
     "adapter_checkpoints": "partner systems' positions",
     "erasures": "when a household's file was erased, on what grounds, and how many rows: no content",
+    "reminders": "which due items were announced, by id and day: no content",
 }
 
 

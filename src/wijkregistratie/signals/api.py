@@ -126,6 +126,22 @@ async def claim_signal(
 
 
 @router.post(
+    "/{signalId}/take-up",
+    summary="Take a signal up yourself",
+    description="A professional of the signal's team (the token's own professional) takes up an open signal "
+    "of a team their organisation takes part in; a second may join for a pair visit, a third answers 409. "
+    "The signal goes into triage, and the professional's organisation now sees it and the household. Find "
+    "the signals open to take up, and their versions, with `GET /v1/teams/{teamId}/open-signals`. Needs "
+    "`If-Match`.",
+    responses=errors(403, 404, 409, 412, 428) | WITH_ETAG,
+)
+async def take_up_signal(
+    session: Session, principal: Writer, signal_id: SignalId, response: Response, if_match: IfMatch = None
+) -> SignalRead:
+    return versioned(response, await triage.take_up(session, principal, signal_id, if_match))
+
+
+@router.post(
     "/{signalId}/first-contact",
     summary="Record the first contact",
     description="Records the day of the first contact with the household, which the team's target in days is "

@@ -41,6 +41,8 @@ class Signal(SQLModel, table=True):
     # Who called the team from outside (a GP, a school, a volunteer): name, organisation, how to reach them,
     # and whether they want to hear back. Personal data of its own: emptied with the household's file.
     reporter: dict[str, Any] | None = Field(default=None, sa_type=JsonDocument)
+    # A household that comes back after its case closed: the lead of that case, suggested to the coordinator.
+    former_lead_professional_id: uuid.UUID | None = Field(default=None, foreign_key="professionals.id")
     status: str = code_field(default=SignalStatus.open.value)
     case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
     registered_at: datetime = timestamp_field(index=True)

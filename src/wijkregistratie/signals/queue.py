@@ -5,22 +5,32 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.access.rules import require_coordinator
+from wijkregistratie.access.visibility import signals_open_to_take_up
 from wijkregistratie.cases.models import Case
+from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.clock import today
-from wijkregistratie.core.codes import CaseStatus, LifeDomain, MemberRole, SignalSource, SignalStatus, Urgency
+from wijkregistratie.core.codes import CaseStatus, LifeDomain, SignalSource, SignalStatus, Urgency
 from wijkregistratie.core.errors import InvalidInput, NotFound
+from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
-from wijkregistratie.households.models import Household, Member
+from wijkregistratie.households.queries import HouseholdName, household_names
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.professionals.models import Professional
-from wijkregistratie.signals.models import Signal
+from wijkregistratie.signals.models import Signal, SignalAssignment
 from wijkregistratie.signals.queries import signal_reads
-from wijkregistratie.signals.schemas import AssignedProfessional, SignalRead, TriageQueue, TriageQueueItem
-from wijkregistratie.signals.triage import UNSETTLED
+from wijkregistratie.signals.schemas import (
+    AssignedProfessional,
+    OpenSignal,
+    SignalRead,
+    TriageQueue,
+    TriageQueueItem,
+)
+from wijkregistratie.signals.triage import PAIR, UNSETTLED
 from wijkregistratie.teams.models import Team
 
 MOST_URGENT_FIRST = {Urgency.crisis: 0, Urgency.high: 1, Urgency.normal: 2}
@@ -70,8 +80,8 @@ async def queue(session: AsyncSession, principal: Principal, team_id: uuid.UUID,
             TriageQueueItem.model_validate(
                 read.model_dump()
                 | {
-                    "household_name": names.applicants.get(read.household_id),
-                    "address_line": _address_line(household),
+                    "household_name": household.surname,
+                    "address_line": household.address_line,
                     "reporting_organisation_name": names.organisations.get(read.reporting_organisation_id, ""),
                     "assigned_professionals": [
                         AssignedProfessional(professional_id=p, name=names.professionals.get(p, ""))
@@ -89,10 +99,32 @@ async def queue(session: AsyncSession, principal: Principal, team_id: uuid.UUID,
     return TriageQueue(team_id=team.id, first_contact_target_days=team.first_contact_target_days, items=items)
 
 
+async def open_to_take_up(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> list[OpenSignal]:
+    """The team's unsettled signals that fewer than two professionals took up, most urgent and oldest first."""
+    if await session.get(Team, team_id) is None:
+        raise NotFound("No team with this id exists.")
+    taken_up = select(func.count()).where(SignalAssignment.signal_id == Signal.id).correlate(Signal).scalar_subquery()
+    statement = (
+        select(Signal, taken_up)
+        .where(Signal.team_id == team_id, signals_open_to_take_up(principal), taken_up < PAIR)
+        .order_by(col(Signal.registered_at), col(Signal.id))
+        .limit(1000)
+    )
+    rows = (await session.exec(statement)).all()
+    note_subjects(session, *(Subject(household_id=s.household_id) for s, _ in rows))
+    now = today()
+    items = [
+        OpenSignal.model_validate(
+            signal.model_dump() | {"age_days": (now - today(signal.registered_at)).days, "taken_up_by": count}
+        )
+        for signal, count in rows
+    ]
+    return sorted(items, key=lambda i: (MOST_URGENT_FIRST[i.urgency], i.registered_at, i.id))
+
+
 @dataclass(frozen=True)
 class _Names:
-    households: dict[uuid.UUID, Household]
-    applicants: dict[uuid.UUID, str]
+    households: dict[uuid.UUID, HouseholdName]
     organisations: dict[uuid.UUID, str]
     professionals: dict[uuid.UUID, str]
     with_open_case: set[uuid.UUID]
@@ -101,20 +133,6 @@ class _Names:
 async def _names(session: AsyncSession, signals: list[SignalRead]) -> _Names:
     """What the items name, in one query per kind for the whole queue."""
     household_ids = {s.household_id for s in signals}
-    households = {
-        h.id: h for h in (await session.exec(select(Household).where(col(Household.id).in_(household_ids)))).all()
-    }
-    applicants: dict[uuid.UUID, str] = {}
-    members = await session.exec(
-        select(Member)
-        .where(col(Member.household_id).in_(household_ids))
-        .order_by(col(Member.created_at), col(Member.id))
-    )
-    for member in members.all():  # the applicant, or else whoever was registered first
-        if member.role == MemberRole.applicant:
-            applicants[member.household_id] = member.surname
-        else:
-            applicants.setdefault(member.household_id, member.surname)
     organisation_ids = {s.reporting_organisation_id for s in signals}
     organisations = await session.exec(
         select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(organisation_ids))
@@ -127,15 +145,8 @@ async def _names(session: AsyncSession, signals: list[SignalRead]) -> _Names:
         select(Case.household_id).where(col(Case.household_id).in_(household_ids), Case.status != CaseStatus.closed)
     )
     return _Names(
-        households=households,
-        applicants=applicants,
+        households=await household_names(session, household_ids),
         organisations=dict(organisations.all()),
         professionals=dict(professionals.all()),
         with_open_case=set(open_cases.all()),
     )
-
-
-def _address_line(household: Household) -> str:
-    number = f"{household.house_number}{household.house_number_addition or ''}"
-    street = f"{household.street} {number}" if household.street else number
-    return ", ".join(part for part in (street, household.postcode, household.city) if part)

@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from wijkregistratie.core.codes import (
     LawfulBasis,
     LifeDomain,
+    ReporterKind,
     SignalSource,
     SignalStatus,
     TriageActionKind,
@@ -16,6 +17,7 @@ from wijkregistratie.core.identifiers import BSN_PATTERN, validate_bsn
 from wijkregistratie.core.pagination import Page
 from wijkregistratie.core.schemas import ApiModel, requires_one_of
 from wijkregistratie.households.schemas import Address, MemberCreate
+from wijkregistratie.matches.schemas import MatchRead
 from wijkregistratie.organisations.schemas import EMAIL_PATTERN, PHONE_PATTERN
 from wijkregistratie.professionals.schemas import ProfessionalContact
 
@@ -75,6 +77,7 @@ class Reporter(ApiModel):
         json_schema_extra={
             "examples": [
                 {
+                    "kind": "general_practitioner",
                     "name": "Dr. M. de Groot",
                     "organisation": "Huisartsenpraktijk Zuid",
                     "phone": "010-1234567",
@@ -84,6 +87,7 @@ class Reporter(ApiModel):
         }
     )
 
+    kind: ReporterKind = Field(default=ReporterKind.other, description="A GP, a school, the police, a volunteer, …")
     name: str = Field(min_length=1, max_length=200)
     organisation: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
@@ -149,6 +153,11 @@ class SignalRead(ApiModel):
     forwarded_to_organisation_id: uuid.UUID | None = None
     triage_reason: str | None = Field(default=None, max_length=2000, description="Why it was declined or forwarded.")
     assigned_professional_ids: list[uuid.UUID] = Field(default_factory=list, max_length=2)
+    former_lead_professional_id: uuid.UUID | None = Field(
+        default=None,
+        description="The household came back after its case closed within the team's period: who led that case, "
+        "a suggestion for the coordinator.",
+    )
     planned_first_contact_on: date | None = None
     first_contact_on: date | None = None
     version: int = Field(default=1, ge=1, description="The signal's version; its ETag.")
@@ -168,9 +177,19 @@ class AlreadyKnown(ApiModel):
     """The Verwijsindex answer (Jeugdwet §7.1): whether other organisations already help the household, and
     whom to call — never why, what the case is about, in which role or how far it is."""
 
-    known: bool = Field(description="The household has an open case.")
-    involved_organisations: list[InvolvedOrganisation] = Field(default_factory=list, max_length=100)
-    lead_professional: ProfessionalContact | None = None
+    known: bool = Field(
+        description="The household has an open case, another organisation's signal in triage, or a case closed "
+        "within the team's period."
+    )
+    involved_organisations: list[InvolvedOrganisation] = Field(
+        default_factory=list, max_length=100, description="The organisations of the open case."
+    )
+    lead_professional: ProfessionalContact | None = Field(default=None, description="The open case's lead.")
+    matches: list[MatchRead] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The matches this signal made: each organisation around the household and whom to call.",
+    )
 
 
 class SignalRegistered(SignalRead):
@@ -302,6 +321,42 @@ class TriageQueueItem(SignalRead):
     overdue: bool = Field(description="No first contact yet, and its deadline has passed.")
 
 
+class OpenSignal(ApiModel):
+    """An open signal of the team, as a professional deciding to take it up sees it: what it is about and
+    where, not whose household it is or what was written."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5e4d0a9a-576c-4f8f-8b9d-016f1c1b8e3f",
+                    "teamId": "2a4d9a57-6c1f-4f2b-9d01-6f1c1b8e3f5e",
+                    "source": "school",
+                    "lifeDomains": ["finances", "mental_health"],
+                    "urgency": "high",
+                    "buurtCode": "BU05990101",
+                    "registeredAt": "2026-03-02T08:30:00Z",
+                    "ageDays": 1,
+                    "takenUpBy": 1,
+                    "version": 2,
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    team_id: uuid.UUID
+    source: SignalSource
+    life_domains: list[LifeDomain] = Field(max_length=13)
+    urgency: Urgency
+    buurt_code: str | None = Field(default=None, max_length=10, description="The neighbourhood (CBS BU code).")
+    registered_at: datetime
+    age_days: int = Field(ge=0)
+    taken_up_by: int = Field(ge=0, le=2, description="How many professionals took it up; two make a pair.")
+    version: int = Field(ge=1, description="For `If-Match` when taking it up.")
+
+
 class TriageQueue(ApiModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -321,3 +376,6 @@ class SuggestedProfessional(ApiModel):
     organisation_name: str = Field(max_length=200)
     matching_domains: list[LifeDomain] = Field(max_length=13)
     open_caseload: int = Field(ge=0, description="Active cases led plus signals in triage assigned.")
+    former_lead: bool = Field(
+        default=False, description="Led the household's last case, closed within the team's period."
+    )

@@ -5,10 +5,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.access.rules import may_register_in
 from wijkregistratie.access.visibility import signals_visible_to, visible_household, visible_signal
-from wijkregistratie.cases.queries import open_case_of
 from wijkregistratie.cases.service import already_known
 from wijkregistratie.core.access_log import note_subjects
-from wijkregistratie.core.codes import MatchTrigger, SignalStatus
+from wijkregistratie.core.codes import MatchRelation, MatchTrigger, SignalStatus
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.pagination import paginate
@@ -18,7 +17,7 @@ from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.service import signal_event
 from wijkregistratie.households import service as households
 from wijkregistratie.households.models import Household
-from wijkregistratie.matches.service import record_matches
+from wijkregistratie.matches.service import counterparts, match_reads, record_matches
 from wijkregistratie.signals.models import Signal
 from wijkregistratie.signals.queries import signal_reads
 from wijkregistratie.signals.schemas import HouseholdReference, SignalCreate, SignalRead, SignalRegistered
@@ -35,7 +34,7 @@ async def register_signal(
     organisation helps it and whom to call. Registering gives sight of the signal and that answer only,
     and the look is logged against the household.
     """
-    household = await _resolve_household(session, vault, principal, data.household)
+    household, known_before = await _resolve_household(session, vault, principal, data.household)
     team = await _registration_team(session, principal, data.team_id, household)
     signal = Signal(
         household_id=household.id,
@@ -64,23 +63,31 @@ async def register_signal(
             "urgency": signal.urgency,
         },
     )
-    open_case = await open_case_of(session, household.id)
-    if open_case is not None:
-        await record_matches(session, open_case, principal.organisation_id, MatchTrigger.signal, signal.id)
+    if known_before and data.household.members:
+        await households.add_reported_members(session, vault, principal, household, data.household.members, signal.id)
+    around = [c for c in await counterparts(session, household.id, team) if c.signal_id != signal.id]
+    former = next((c for c in around if c.relation == MatchRelation.former_lead), None)
+    signal.former_lead_professional_id = former.professional_id if former else None
+    matches = await record_matches(
+        session, household.id, team, principal.organisation_id, MatchTrigger.signal, signal.id, found=around
+    )
     note_subjects(session, Subject(household_id=household.id))
+    known = await already_known(session, household.id)
+    known.matches = await match_reads(session, principal, matches)
+    known.known = known.known or bool(matches)
     return SignalRegistered.model_validate(
-        signal.model_dump() | {"already_known": await already_known(session, household.id)}
+        (await signal_reads(session, [signal]))[0].model_dump() | {"already_known": known}
     )
 
 
 async def _resolve_household(
     session: AsyncSession, vault: BsnVault, principal: Principal, reference: HouseholdReference
-) -> Household:
+) -> tuple[Household, bool]:
     """The household a signal concerns. By id only one the caller may see; by BSN or address the household
     the record knows, or a new one: the caller is not told which, so a registration is no lookup."""
     if reference.id is not None:
         try:
-            return await visible_household(session, principal, reference.id)
+            return await visible_household(session, principal, reference.id), True
         except NotFound as exc:
             raise InvalidInput.field("household.id", "no household with this id is known to you") from exc
     address = reference.address
@@ -92,16 +99,17 @@ async def _resolve_household(
     for bsn in [m.bsn for m in reference.members if m.bsn]:
         found = await households.find_by_bsn(session, vault, bsn)
         if found:
-            return found
+            return found, True
     at_address = await households.households_at(
         session, address.postcode, address.house_number, address.house_number_addition
     )
     found = await households.matching(session, at_address, reference.members)
     if found:
-        return found
-    return await households.create_household(
+        return found, True
+    created = await households.create_household(
         session, vault, principal, address, reference.members, reference.phone, reference.email
     )
+    return created, False
 
 
 async def _registration_team(

@@ -11,8 +11,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.access.rules import require_coordinator, require_first_contact_recorder
-from wijkregistratie.access.visibility import visible_signal
+from wijkregistratie.access.rules import require_coordinator, require_first_contact_recorder, require_self_claimer
+from wijkregistratie.access.visibility import signal_to_take_up, visible_signal
 from wijkregistratie.cases.models import Case, LeadAssignment
 from wijkregistratie.cases.queries import open_case_of
 from wijkregistratie.cases.schemas import CaseOpen
@@ -106,6 +106,28 @@ async def claim(
     )
 
 
+PAIR = 2  # teams go out in pairs: a signal is taken up by at most two professionals
+
+
+async def take_up(
+    session: AsyncSession, principal: Principal, signal_id: uuid.UUID, if_match: str | None
+) -> SignalRead:
+    """A professional of the team takes the signal up themselves; a second may join for a pair visit."""
+    signal = await signal_to_take_up(session, principal, signal_id)
+    professional_id = await require_self_claimer(session, principal, signal)
+    check_if_match(if_match, signal.version)
+    assigned = (
+        await session.exec(select(SignalAssignment.professional_id).where(SignalAssignment.signal_id == signal.id))
+    ).all()
+    if professional_id in assigned:
+        raise Conflict("You already took this signal up.")
+    if len(assigned) >= PAIR:
+        raise Conflict("Two professionals already took this signal up.")
+    session.add(SignalAssignment(signal_id=signal.id, professional_id=professional_id))
+    signal.status = SignalStatus.in_triage
+    return await _record(session, principal, signal, TriageActionKind.taken_up, professional=professional_id)
+
+
 async def record_first_contact(
     session: AsyncSession, principal: Principal, signal_id: uuid.UUID, data: FirstContact, if_match: str | None
 ) -> SignalRead:
@@ -184,7 +206,8 @@ async def actions(session: AsyncSession, principal: Principal, signal_id: uuid.U
 async def suggest_professionals(
     session: AsyncSession, principal: Principal, signal_id: uuid.UUID
 ) -> list[SuggestedProfessional]:
-    """The team's professionals whose expertise covers the signal's domains, least busy first."""
+    """The team's professionals whose expertise covers the signal's domains, least busy first; a returning
+    household's former lead, still in the team, comes first whatever their expertise."""
     signal = await visible_signal(session, principal, signal_id)
     require_coordinator(principal, signal.team_id)
     statement = (
@@ -196,7 +219,8 @@ async def suggest_professionals(
     suggestions = []
     for professional, organisation in (await session.exec(statement)).all():
         matching = [d for d in signal.life_domains if d in professional.expertise]
-        if matching:
+        former_lead = professional.id == signal.former_lead_professional_id
+        if matching or former_lead:
             suggestions.append(
                 SuggestedProfessional(
                     professional_id=professional.id,
@@ -205,9 +229,10 @@ async def suggest_professionals(
                     organisation_name=organisation.name,
                     matching_domains=[LifeDomain(d) for d in matching],
                     open_caseload=await _caseload(session, professional.id),
+                    former_lead=former_lead,
                 )
             )
-    return sorted(suggestions, key=lambda s: (-len(s.matching_domains), s.open_caseload, s.name))
+    return sorted(suggestions, key=lambda s: (not s.former_lead, -len(s.matching_domains), s.open_caseload, s.name))
 
 
 async def _caseload(session: AsyncSession, professional_id: uuid.UUID) -> int:

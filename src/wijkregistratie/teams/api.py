@@ -12,8 +12,8 @@ from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import Route
 from wijkregistratie.core.security import Admin, Authenticated, Reader
 from wijkregistratie.municipalities.schemas import MUNICIPALITY_PATTERN
-from wijkregistratie.signals.queue import QueueFilter, queue
-from wijkregistratie.signals.schemas import TriageQueue
+from wijkregistratie.signals.queue import QueueFilter, open_to_take_up, queue
+from wijkregistratie.signals.schemas import OpenSignal, TriageQueue
 from wijkregistratie.teams import service
 from wijkregistratie.teams.schemas import (
     Membership,
@@ -143,3 +143,17 @@ async def triage_queue(
 ) -> TriageQueue:
     wanted = QueueFilter(urgency=urgency, source=source, life_domain=life_domain, status=status, overdue=overdue)
     return await queue(session, principal, team_id, wanted)
+
+
+@router.get(
+    "/{teamId}/open-signals",
+    summary="Signals open to take up",
+    description="For the professionals of the team's organisations: the open signals fewer than two "
+    "professionals took up, the most urgent first and then the oldest, with what deciding needs — source, "
+    "life domains, urgency, neighbourhood, age — and not whose household it is or what was written. Take one "
+    "up with `POST /v1/signals/{signalId}/take-up`. An organisation that takes no part in the team sees none.",
+    responses=errors(404),
+)
+@declare(personal=True)
+async def open_signals(session: Session, principal: Reader, team_id: TeamId) -> list[OpenSignal]:
+    return await open_to_take_up(session, principal, team_id)

@@ -15,6 +15,11 @@ class Team(SQLModel, table=True):
     # CBS codes (GMxxxx, WKxxxxxx, BUxxxxxxxx) of the area the team serves, all within its municipality.
     area_codes: list[str] = json_field()
     first_contact_target_days: int = 3
+    # How far back a closed case still makes a match (its former lead is suggested), how long a match stays
+    # on the lists, and after how many days a referral without an answer is on the team's due list.
+    returning_household_days: int = 730
+    match_valid_days: int = 90
+    referral_answer_days: int = 10
     version: int = 1
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()

@@ -35,6 +35,18 @@ class TeamCreate(ApiModel):
     first_contact_target_days: int = Field(
         default=3, ge=1, le=60, description="Days within which a signal should have its first contact."
     )
+    returning_household_days: int = Field(
+        default=730,
+        ge=0,
+        le=3650,
+        description="Days after its case closed that a household's new signal is matched with its former lead.",
+    )
+    match_valid_days: int = Field(
+        default=90, ge=1, le=730, description="Days a match stays on the lists of the organisations and coordinator."
+    )
+    referral_answer_days: int = Field(
+        default=10, ge=1, le=90, description="Days after which a referral without an answer is on the due list."
+    )
     organisation_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=100, description="The member organisations, from today on."
     )
@@ -94,6 +106,9 @@ class TeamUpdate(ApiModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     area_codes: list[AreaCode] | None = Field(default=None, min_length=1, max_length=200)
     first_contact_target_days: int | None = Field(default=None, ge=1, le=60)
+    returning_household_days: int | None = Field(default=None, ge=0, le=3650)
+    match_valid_days: int | None = Field(default=None, ge=1, le=730)
+    referral_answer_days: int | None = Field(default=None, ge=1, le=90)
 
 
 class MembershipCreate(ApiModel):
