@@ -82,7 +82,9 @@ def test_a_stale_or_missing_if_match_changes_nothing(world: World, story: Story)
     assert missing.status_code == 428
     assert _record(world, story)["leadProfessional"]["professionalId"] == world.professionals["ggz"]["id"]
     close = world.coordinator.post(
-        f"/v1/cases/{story.case['id']}/close", json={"reason": "goal_reached"}, headers={"If-Match": '"1"'}
+        f"/v1/cases/{story.case['id']}/close",
+        json={"reason": "goal_reached", "handledBy": "team"},
+        headers={"If-Match": '"1"'},
     )
     assert close.status_code == 412
     assert _record(world, story)["status"] == "active"
@@ -140,10 +142,19 @@ def test_only_the_lead_or_the_coordinator_closes(world: World, story: Story) -> 
         },
     )
     assert joined.status_code == 201
-    assert world.debt.post(path, json={"reason": "goal_reached"}, headers={"If-Match": story.etag}).status_code == 403
+    assert (
+        world.debt.post(
+            path, json={"reason": "goal_reached", "handledBy": "team"}, headers={"If-Match": story.etag}
+        ).status_code
+        == 403
+    )
     closed = world.ggz.post(
         path,
-        json={"reason": "handled_by_team", "learningNote": "Korte lijnen met de corporatie werkten."},
+        json={
+            "reason": "handled_by_team",
+            "handledBy": "team",
+            "learningNote": "Korte lijnen met de corporatie werkten.",
+        },
         headers={"If-Match": story.etag},
     )
     assert closed.status_code == 200, closed.text
@@ -152,7 +163,12 @@ def test_only_the_lead_or_the_coordinator_closes(world: World, story: Story) -> 
     assert record["learningNote"] == "Korte lijnen met de corporatie werkten."
     assert record["leadProfessional"] is None and record["leadHistory"][0]["endedAt"] is not None
     etag = closed.headers["ETag"]
-    assert world.ggz.post(path, json={"reason": "goal_reached"}, headers={"If-Match": etag}).status_code == 409
+    assert (
+        world.ggz.post(
+            path, json={"reason": "goal_reached", "handledBy": "team"}, headers={"If-Match": etag}
+        ).status_code
+        == 409
+    )
     relead = world.coordinator.put(
         f"/v1/cases/{story.case['id']}/lead-professional",
         json={"professionalId": world.professionals["debt"]["id"]},
@@ -163,7 +179,9 @@ def test_only_the_lead_or_the_coordinator_closes(world: World, story: Story) -> 
 
 def test_a_closed_case_makes_room_for_a_new_one(world: World, story: Story) -> None:
     closed = world.ggz.post(
-        f"/v1/cases/{story.case['id']}/close", json={"reason": "goal_reached"}, headers={"If-Match": story.etag}
+        f"/v1/cases/{story.case['id']}/close",
+        json={"reason": "goal_reached", "handledBy": "team"},
+        headers={"If-Match": story.etag},
     )
     assert closed.status_code == 200
     again = register_signal(world.housing, world, household={"address": story.address_reference()})

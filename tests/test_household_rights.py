@@ -50,7 +50,7 @@ def _erase(officer: Caller, household_id: str) -> Any:
 def _close(world: World, story: Story) -> None:
     closed = world.coordinator.post(
         f"/v1/cases/{story.case['id']}/close",
-        json={"reason": "goal_reached", "learningNote": "Wekelijks huisbezoek werkte."},
+        json={"reason": "goal_reached", "handledBy": "team", "learningNote": "Wekelijks huisbezoek werkte."},
         headers={"If-Match": story.etag},
     )
     assert closed.status_code == 200, closed.text

@@ -29,7 +29,7 @@ RECORD_ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/v1/cases/{caseId}"): lambda s, x: (f"/v1/cases/{s.case['id']}", {}),
     ("POST", "/v1/cases/{caseId}/close"): lambda s, x: (
         f"/v1/cases/{s.case['id']}/close",
-        {"json": {"reason": "goal_reached"}, "headers": {"If-Match": s.etag}},
+        {"json": {"reason": "goal_reached", "handledBy": "team"}, "headers": {"If-Match": s.etag}},
     ),
     ("GET", "/v1/cases/{caseId}/lead-professional"): lambda s, x: (f"/v1/cases/{s.case['id']}/lead-professional", {}),
     ("PUT", "/v1/cases/{caseId}/lead-professional"): lambda s, x: (
@@ -178,6 +178,7 @@ DIRECTORY_ROUTES = {
     ("GET", "/v1/municipalities/{code}"),
     ("GET", "/v1/organisations/{organisationId}"),
     ("GET", "/v1/teams/{teamId}"),
+    ("GET", "/v1/assessment-instruments/{code}/{version}"),
     ("GET", "/v1/professionals/{professionalId}"),
     ("PATCH", "/v1/professionals/{professionalId}"),
     ("GET", "/v1/services/{serviceId}"),
@@ -185,7 +186,8 @@ DIRECTORY_ROUTES = {
 }
 # The team's queue is the coordinator's; tests/test_doors.py checks that everyone else is refused.
 COORDINATOR_ROUTES = {("GET", "/v1/teams/{teamId}/triage-queue")}
-# The team's work lists and taking a signal up: tests/test_team_week.py checks who gets through, that the
+# The team's work lists, its learning and taking a signal up: tests/test_team_week.py and
+# tests/test_team_learning.py check who gets through, that the
 # others are refused, and that each list shows only what the caller may see.
 TEAM_WORK_ROUTES = {
     ("GET", "/v1/teams/{teamId}/caseload"),
@@ -193,10 +195,13 @@ TEAM_WORK_ROUTES = {
     ("GET", "/v1/teams/{teamId}/open-signals"),
     ("GET", "/v1/professionals/{professionalId}/caseload"),
     ("POST", "/v1/signals/{signalId}/take-up"),
+    ("GET", "/v1/teams/{teamId}/case-discussions"),
+    ("GET", "/v1/teams/{teamId}/learning-notes"),
 }
 # Client credentials and the directory's master data are the administrator's; tests/test_doors.py and
 # tests/test_master_data.py check that record clients are refused.
 ADMIN_ROUTES = {
+    ("POST", "/v1/assessment-instruments/{code}/{version}/retire"),
     ("GET", "/v1/figures/refreshes/{refreshId}"),
     ("PATCH", "/v1/organisations/{organisationId}"),
     ("PATCH", "/v1/teams/{teamId}"),

@@ -132,7 +132,9 @@ def test_a_closed_case_keeps_its_last_plan(world: World, story: Story) -> None:
     path = f"/v1/cases/{story.case['id']}/plan"
     world.ggz.put(path, json=_plan(), headers=FIRST_VERSION)
     world.ggz.post(
-        f"/v1/cases/{story.case['id']}/close", json={"reason": "goal_reached"}, headers={"If-Match": story.etag}
+        f"/v1/cases/{story.case['id']}/close",
+        json={"reason": "goal_reached", "handledBy": "team"},
+        headers={"If-Match": story.etag},
     )
     assert world.ggz.put(path, json=_plan(), headers={"If-Match": '"1"'}).status_code == 409
     assert world.ggz.get(path).json()["version"] == 1

@@ -160,9 +160,15 @@ def test_only_the_lead_or_the_coordinator_closes(rolled_back: RolledBack[Any]) -
             ),
         )
         with pytest.raises(Forbidden):
-            await cases.close_case(session, world.debt, case.id, CaseClose(reason="goal_reached"), tag)
+            await cases.close_case(
+                session, world.debt, case.id, CaseClose(reason="goal_reached", handled_by="team"), tag
+            )
         closed = await cases.close_case(
-            session, world.ggz, case.id, CaseClose(reason="referred_to_specialist_care"), tag
+            session,
+            world.ggz,
+            case.id,
+            CaseClose(reason="referred_to_specialist_care", handled_by="specialist_care"),
+            tag,
         )
         assert closed.status == "closed" and closed.handled_by == "specialist_care"
         assert await current_lead(session, case.id) is None

@@ -295,7 +295,7 @@ def test_the_service_directory(world: World) -> None:
 def test_closing_records_who_handled_it(world: World, story: Story) -> None:
     closed = world.ggz.post(
         f"/v1/cases/{story.case['id']}/close",
-        json={"reason": "referred_to_specialist_care"},
+        json={"reason": "referred_to_specialist_care", "handledBy": "specialist_care"},
         headers={"If-Match": story.etag},
     )
     assert closed.json()["handledBy"] == "specialist_care"

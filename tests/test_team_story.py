@@ -214,7 +214,7 @@ def test_a_household_from_signal_to_closure(world: World) -> None:
     closed = ggz.post(
         f"/v1/cases/{case_id}/close",
         headers={"If-Match": etag},
-        json={"reason": "goal_reached", "learningNote": "Snel samen op huisbezoek werkte."},
+        json={"reason": "goal_reached", "handledBy": "team", "learningNote": "Snel samen op huisbezoek werkte."},
     )
     assert closed.status_code == 200, closed.text
     assert closed.json()["handledBy"] == "team"

@@ -209,7 +209,9 @@ def test_the_teams_week(world: World) -> None:
     # The case is closed; a year later the household comes back and its former lead is suggested.
     current = world.coordinator.get(f"/v1/cases/{case_id}")
     closed = world.coordinator.post(
-        f"/v1/cases/{case_id}/close", json={"reason": "goal_reached", "handledBy": "team"}, headers=_version(current)
+        f"/v1/cases/{case_id}/close",
+        json={"reason": "goal_reached", "handledBy": "team"},
+        headers=_version(current),
     )
     assert closed.status_code == 200, closed.text
     _closed_days_ago(world, case_id, 365)

@@ -1,6 +1,7 @@
 """the team's daily work: matches from the first signal (also before a case exists, and with a returning
 household's former lead), matches that expire, the team's periods for them, and the professional who made
-each change (the case history names them), and the reminders announced of what came due
+each change (the case history names them), the reminders announced of what came due, and assessment
+instruments as data (seeded with ZRM 2013 and 2017, which were a file before)
 
 Revision ID: 0014
 Revises: 0013
@@ -14,6 +15,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import wijkregistratie.core.columns
 from wijkregistratie.core.clock import utcnow
@@ -24,8 +26,44 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 Timestamp = wijkregistratie.core.columns.UTCDateTime(timezone=True)
+Json = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 # SQLite rebuilds a table to add a foreign key; the feed's numbers must stay never-reused (AUTOINCREMENT).
 KEEP_FEED_NUMBERING = {"sqlite_autoincrement": True}
+SCORES = {
+    "1": "acute problematiek",
+    "2": "niet zelfredzaam",
+    "3": "beperkt zelfredzaam",
+    "4": "voldoende zelfredzaam",
+    "5": "volledig zelfredzaam",
+}
+ZRM_2013 = [
+    ("finances", "Financiën"),
+    ("daytime_activities", "Dagbesteding"),
+    ("housing", "Huisvesting"),
+    ("domestic_relations", "Huiselijke relaties"),
+    ("mental_health", "Geestelijke gezondheid"),
+    ("physical_health", "Lichamelijke gezondheid"),
+    ("addiction", "Verslaving"),
+    ("adl_skills", "ADL-vaardigheden"),
+    ("social_network", "Sociaal netwerk"),
+    ("social_participation", "Maatschappelijke participatie"),
+    ("justice", "Justitie"),
+]
+ZRM_2017 = [
+    ("finances", "Financiën"),
+    ("work_and_education", "Werk & opleiding"),
+    ("time_use", "Tijdsbesteding"),
+    ("housing", "Huisvesting"),
+    ("domestic_relations", "Huiselijke relaties"),
+    ("mental_health", "Geestelijke gezondheid"),
+    ("physical_health", "Lichamelijke gezondheid"),
+    ("substance_use", "Middelengebruik"),
+    ("basic_adl", "Basale ADL"),
+    ("instrumental_adl", "Instrumentele ADL"),
+    ("social_network", "Sociaal netwerk"),
+    ("social_participation", "Maatschappelijke participatie"),
+    ("justice", "Justitie"),
+]
 TEAM_PERIODS = {"returning_household_days": 730, "match_valid_days": 90, "referral_answer_days": 10}
 
 
@@ -77,7 +115,36 @@ def upgrade() -> None:
     )
 
 
+    instruments = op.create_table(
+        "assessment_instruments",
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("version", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("domains", Json, nullable=False),
+        sa.Column("scores", Json, nullable=False),
+        sa.Column("retired_on", sa.Date(), nullable=True),
+        sa.Column("created_at", Timestamp, nullable=False),
+        sa.PrimaryKeyConstraint("code", "version"),
+    )
+    op.bulk_insert(
+        instruments,
+        [
+            {
+                "code": "zrm",
+                "version": version,
+                "name": f"Zelfredzaamheid-Matrix {version}",
+                "domains": [{"code": code, "name": name} for code, name in domains],
+                "scores": SCORES,
+                "retired_on": None,
+                "created_at": utcnow(),
+            }
+            for version, domains in (("2013", ZRM_2013), ("2017", ZRM_2017))
+        ],
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("assessment_instruments")
     op.drop_table("reminders")
     with op.batch_alter_table("events", schema=None, table_kwargs=KEEP_FEED_NUMBERING) as batch_op:
         batch_op.drop_constraint("fk_events_professional_id", type_="foreignkey")

@@ -36,6 +36,7 @@ from wijkregistratie.figures.api import router as figures_router
 from wijkregistratie.figures.dashboard import router as dashboard_router
 from wijkregistratie.households.api import router as households_router
 from wijkregistratie.journal.api import router as journal_router
+from wijkregistratie.learning.api import router as learning_router
 from wijkregistratie.matches.api import router as matches_router
 from wijkregistratie.municipalities.api import router as municipalities_router
 from wijkregistratie.organisations.api import router as organisations_router
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         professionals_router,
         matches_router,
         worklists_router,
+        learning_router,
         assessments_router,
         journal_router,
         referrals_router,

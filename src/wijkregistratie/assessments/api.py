@@ -4,15 +4,24 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from wijkregistratie.assessments import service
-from wijkregistratie.assessments.schemas import AssessmentCreate, AssessmentRead, AssessmentTrend, Instrument
+from wijkregistratie.assessments.schemas import (
+    AssessmentCreate,
+    AssessmentRead,
+    AssessmentTrend,
+    Instrument,
+    InstrumentCreate,
+    InstrumentRetire,
+)
 from wijkregistratie.cases.queries import case_subject
 from wijkregistratie.core.database import Session
 from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.paths import CaseId
 from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import route_class
-from wijkregistratie.core.security import Authenticated, Reader, Writer
+from wijkregistratie.core.security import Admin, Authenticated, Reader, Writer
 
+InstrumentCode = Annotated[str, Path(max_length=40, description="The instrument's code, e.g. `zrm`.")]
+InstrumentVersion = Annotated[str, Path(max_length=20, description="The instrument's version, e.g. `2017`.")]
 AssessmentId = Annotated[uuid.UUID, Path(alias="assessmentId", description="The assessment's id.")]
 
 router = APIRouter(
@@ -23,12 +32,58 @@ router = APIRouter(
 @router.get(
     "/assessment-instruments",
     summary="List assessment instruments",
-    description="The self-sufficiency instruments with their domains and the meaning of each score: ZRM 2013 "
-    "(11 domains) and ZRM 2017 (13 domains). A code list, kept as data.",
+    description="The self-sufficiency instruments in each version, with their domains, the meaning of each "
+    "score and, for a retired one, the day it was retired: ZRM 2013 (11 domains) and ZRM 2017 (13 domains) "
+    "to begin with, and whatever the administrator adds.",
 )
 @declare(personal=False)
-async def list_instruments(_principal: Authenticated) -> list[Instrument]:
-    return list(service.instruments())
+async def list_instruments(session: Session, _principal: Authenticated) -> list[Instrument]:
+    return await service.list_instruments(session)
+
+
+@router.post(
+    "/assessment-instruments",
+    status_code=201,
+    summary="Add an assessment instrument",
+    description="Adds an instrument, or a new version of one, with its domains (each code once) and the "
+    "meaning of each score 1 to 5. A version, once added, does not change: assessments keep the version they "
+    "were taken with. Needs the `admin` scope; an existing code and version answers 409.",
+    responses=errors(409),
+)
+@declare(personal=False, logged=True)
+async def create_instrument(
+    session: Session, _principal: Admin, body: InstrumentCreate, response: Response
+) -> Instrument:
+    instrument = await service.create_instrument(session, body)
+    response.headers["Location"] = f"{API_PREFIX}/assessment-instruments/{instrument.code}/{instrument.version}"
+    return instrument
+
+
+@router.get(
+    "/assessment-instruments/{code}/{version}",
+    summary="Read an assessment instrument",
+    description="One version of an instrument with its domains and the meaning of each score.",
+    responses=errors(404),
+)
+@declare(personal=False)
+async def get_instrument(
+    session: Session, _principal: Authenticated, code: InstrumentCode, version: InstrumentVersion
+) -> Instrument:
+    return await service.get_instrument(session, code, version)
+
+
+@router.post(
+    "/assessment-instruments/{code}/{version}/retire",
+    summary="Retire an assessment instrument",
+    description="From `retiredOn` (today when left out) no new assessment is taken with this version; those "
+    "taken before keep it and its trend stays readable. Once only (409). Needs the `admin` scope.",
+    responses=errors(404, 409),
+)
+@declare(personal=False, logged=True)
+async def retire_instrument(
+    session: Session, _principal: Admin, code: InstrumentCode, version: InstrumentVersion, body: InstrumentRetire
+) -> Instrument:
+    return await service.retire_instrument(session, code, version, body)
 
 
 @router.post(

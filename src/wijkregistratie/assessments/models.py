@@ -6,6 +6,22 @@ from sqlmodel import Field, SQLModel
 from wijkregistratie.core.columns import code_field, id_field, json_field, text_field, timestamp_field
 
 
+class AssessmentInstrument(SQLModel, table=True):
+    """A self-sufficiency instrument in one version, with its domains and the meaning of each score. An
+    administrator adds one (Groningen's 15 leefgebieden, a new ZRM) and retires it; an assessment keeps the
+    version it was taken with."""
+
+    __tablename__ = "assessment_instruments"
+
+    code: str = Field(max_length=40, primary_key=True)
+    version: str = Field(max_length=20, primary_key=True)
+    name: str = text_field(100)
+    domains: list[dict[str, str]] = json_field()
+    scores: dict[str, str] = json_field(dict)
+    retired_on: date | None = None
+    created_at: datetime = timestamp_field()
+
+
 class Assessment(SQLModel, table=True):
     """A self-sufficiency measurement (or target) of a case at a date, on the domains that matter only."""
 

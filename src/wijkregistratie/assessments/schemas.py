@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from wijkregistratie.core.codes import AssessmentKind
 from wijkregistratie.core.schemas import ApiModel
@@ -75,28 +75,71 @@ class AssessmentTrend(ApiModel):
     domains: list[DomainTrend] = Field(max_length=20)
 
 
+CODE_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
+SCORE_MEANINGS = {
+    "1": "acute problematiek",
+    "2": "niet zelfredzaam",
+    "3": "beperkt zelfredzaam",
+    "4": "voldoende zelfredzaam",
+    "5": "volledig zelfredzaam",
+}
+_INSTRUMENT_EXAMPLE: dict[str, Any] = {
+    "code": "leefgebieden_groningen",
+    "version": "2026",
+    "name": "15 leefgebieden (Groningen)",
+    "domains": [{"code": "finances", "name": "Financiën"}, {"code": "language", "name": "Taal"}],
+    "scores": SCORE_MEANINGS,
+}
+
+
 class InstrumentDomain(ApiModel):
-    code: str = Field(max_length=50)
-    name: str = Field(max_length=100)
+    code: str = Field(pattern=CODE_PATTERN, max_length=50)
+    name: str = Field(min_length=1, max_length=100)
 
 
-class Instrument(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "zrm",
-                    "version": "2017",
-                    "name": "Zelfredzaamheid-Matrix 2017",
-                    "domains": [{"code": "finances", "name": "Financiën"}],
-                    "scores": {"1": "acute problematiek", "5": "volledig zelfredzaam"},
-                }
-            ]
-        }
+class InstrumentCreate(ApiModel):
+    """A new instrument, or a new version of one: its domains and what each score from 1 to 5 means."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_INSTRUMENT_EXAMPLE]})
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", max_length=40, description="e.g. `zrm`.")
+    version: str = Field(pattern=r"^[A-Za-z0-9._-]{1,20}$", max_length=20, description="e.g. `2017`.")
+    name: str = Field(min_length=1, max_length=100)
+    domains: list[InstrumentDomain] = Field(min_length=1, max_length=30, description="Each domain code once.")
+    scores: dict[str, str] = Field(
+        default_factory=lambda: dict(SCORE_MEANINGS),
+        description="The meaning of each score 1 to 5; by default the ZRM's.",
+        json_schema_extra={"propertyNames": {"enum": list(SCORE_MEANINGS)}},
     )
 
-    code: str = Field(max_length=40)
-    version: str = Field(max_length=20)
-    name: str = Field(max_length=100)
-    domains: list[InstrumentDomain] = Field(max_length=30)
-    scores: dict[str, str] = Field(description="The meaning of each score.")
+    @field_validator("domains")
+    @classmethod
+    def _each_domain_once(cls, value: list[InstrumentDomain]) -> list[InstrumentDomain]:
+        codes = [d.code for d in value]
+        twice = next((c for i, c in enumerate(codes) if c in codes[:i]), None)
+        if twice is not None:
+            raise ValueError(f"domain {twice} is named twice")
+        return value
+
+    @field_validator("scores")
+    @classmethod
+    def _scores_one_to_five(cls, value: dict[str, str]) -> dict[str, str]:
+        if set(value) != set(SCORE_MEANINGS) or not all(0 < len(m) <= 100 for m in value.values()):
+            raise ValueError("give the meaning (1 to 100 characters) of each score 1, 2, 3, 4 and 5")
+        return value
+
+
+class Instrument(InstrumentCreate):
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": [_INSTRUMENT_EXAMPLE | {"retiredOn": None}]}
+    )
+
+    retired_on: date | None = Field(
+        default=None, description="From this day no new assessment is taken with it; earlier ones keep it."
+    )
+
+
+class InstrumentRetire(ApiModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"retiredOn": "2026-12-31"}]})
+
+    retired_on: date | None = Field(default=None, description="The first day it is no longer used; today if left out.")

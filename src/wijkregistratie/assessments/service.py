@@ -1,16 +1,14 @@
-"""Self-sufficiency assessments. Instruments and their domains are data (instruments.json), not code."""
+"""Self-sufficiency assessments. Instruments and their domains are data an administrator keeps, not code."""
 
-import json
 import uuid
-from functools import cache
-from pathlib import Path
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.access.rules import CaseAction, require_case_permission
 from wijkregistratie.access.visibility import visible_case
-from wijkregistratie.assessments.models import Assessment, AssessmentChange
+from wijkregistratie.assessments.models import Assessment, AssessmentChange, AssessmentInstrument
 from wijkregistratie.assessments.schemas import (
     AssessmentCreate,
     AssessmentRead,
@@ -18,38 +16,83 @@ from wijkregistratie.assessments.schemas import (
     DomainScore,
     DomainTrend,
     Instrument,
+    InstrumentCreate,
     InstrumentDomain,
+    InstrumentRetire,
     TrendPoint,
 )
 from wijkregistratie.core.clock import today
 from wijkregistratie.core.codes import AssessmentKind
-from wijkregistratie.core.errors import InvalidInput, NotFound
+from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.security import Principal
 from wijkregistratie.events.codes import EventType
-from wijkregistratie.events.service import case_event
+from wijkregistratie.events.service import case_event, directory_event
 from wijkregistratie.professionals.models import Professional
 
+# The instrument the figures' change in self-sufficiency is measured with; its first and latest scores per
+# case and domain are kept as they come in (other instruments' are read from the assessments themselves).
+FIGURES_INSTRUMENT = ("zrm", "2017")
 
-@cache
-def instruments() -> tuple[Instrument, ...]:
-    data = json.loads((Path(__file__).parent / "instruments.json").read_text(encoding="utf-8"))
-    return tuple(
-        Instrument(
-            code=i["code"],
-            version=i["version"],
-            name=i["name"],
-            domains=[InstrumentDomain(**d) for d in i["domains"]],
-            scores=data["scores"],
-        )
-        for i in data["instruments"]
+
+async def list_instruments(session: AsyncSession) -> list[Instrument]:
+    statement = select(AssessmentInstrument).order_by(col(AssessmentInstrument.code), col(AssessmentInstrument.version))
+    return [Instrument.model_validate(i) for i in (await session.exec(statement)).all()]
+
+
+async def _stored(session: AsyncSession, code: str, version: str) -> AssessmentInstrument | None:
+    return await session.get(AssessmentInstrument, (code, version))
+
+
+async def get_instrument(session: AsyncSession, code: str, version: str) -> Instrument:
+    instrument = await _stored(session, code, version)
+    if instrument is None:
+        raise NotFound(f"No instrument {code} {version} exists.")
+    return Instrument.model_validate(instrument)
+
+
+async def instrument_domains(session: AsyncSession, code: str, version: str) -> list[InstrumentDomain]:
+    instrument = await _stored(session, code, version)
+    return [InstrumentDomain(**d) for d in instrument.domains] if instrument else []
+
+
+async def create_instrument(session: AsyncSession, data: InstrumentCreate) -> Instrument:
+    if await _stored(session, data.code, data.version) is not None:
+        raise Conflict(f"Instrument {data.code} {data.version} exists; a changed instrument is a new version.")
+    instrument = AssessmentInstrument(**data.model_dump(mode="json"))
+    session.add(instrument)
+    await session.flush()
+    await directory_event(
+        session, EventType.instrument_registered, {"code": instrument.code, "version": instrument.version}
     )
+    return Instrument.model_validate(instrument)
 
 
-def _instrument(code: str, version: str) -> Instrument:
-    for instrument in instruments():
-        if (instrument.code, instrument.version) == (code, version):
-            return instrument
-    raise InvalidInput.field("instrumentVersion", f"no instrument {code} {version} is known")
+async def retire_instrument(session: AsyncSession, code: str, version: str, data: InstrumentRetire) -> Instrument:
+    instrument = await _stored(session, code, version)
+    if instrument is None:
+        raise NotFound(f"No instrument {code} {version} exists.")
+    if instrument.retired_on is not None:
+        raise Conflict(f"Instrument {code} {version} was retired on {instrument.retired_on.isoformat()}.")
+    instrument.retired_on = data.retired_on or today()
+    session.add(instrument)
+    await directory_event(
+        session,
+        EventType.instrument_retired,
+        {"code": code, "version": version, "retiredOn": instrument.retired_on},
+    )
+    return Instrument.model_validate(instrument)
+
+
+async def _instrument_for(session: AsyncSession, code: str, version: str, on: date) -> AssessmentInstrument:
+    """The instrument an assessment is taken with on a day: one that exists and was not retired by then."""
+    instrument = await _stored(session, code, version)
+    if instrument is None:
+        raise InvalidInput.field("instrumentVersion", f"no instrument {code} {version} is known")
+    if instrument.retired_on is not None and on >= instrument.retired_on:
+        raise InvalidInput.field(
+            "instrumentVersion", f"{code} {version} is retired from {instrument.retired_on.isoformat()}"
+        )
+    return instrument
 
 
 async def add_assessment(
@@ -59,7 +102,8 @@ async def add_assessment(
     await require_case_permission(session, principal, case, CaseAction.change_record)
     if data.kind == AssessmentKind.measured and data.assessed_on > today():
         raise InvalidInput.field("assessedOn", "a measurement is taken on a day that has come; a target may lie ahead")
-    domains = {d.code for d in _instrument(data.instrument, data.instrument_version).domains}
+    instrument = await _instrument_for(session, data.instrument, data.instrument_version, data.assessed_on)
+    domains = {d["code"] for d in instrument.domains}
     seen: set[str] = set()
     for index, score in enumerate(data.scores):
         if score.domain not in domains:
@@ -80,7 +124,7 @@ async def add_assessment(
         organisation_id=principal.organisation_id,
     )
     session.add(assessment)
-    if data.kind == AssessmentKind.measured:
+    if data.kind == AssessmentKind.measured and (data.instrument, data.instrument_version) == FIGURES_INSTRUMENT:
         await _keep_changes(session, assessment)
     data_changed = {
         "assessmentId": assessment.id,
@@ -150,7 +194,7 @@ async def trend(session: AsyncSession, principal: Principal, case_id: uuid.UUID)
     trends = []
     for (code, version), assessments in by_instrument.items():
         domains = []
-        for domain in _instrument(code, version).domains:
+        for domain in await instrument_domains(session, code, version):
             measured = [
                 TrendPoint(assessed_on=a.assessed_on, score=a.scores[domain.code])
                 for a in assessments

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from wijkregistratie.assessments.schemas import AssessmentRead
 from wijkregistratie.attachments.schemas import AttachmentRead
@@ -199,11 +199,14 @@ class LeadAssign(ApiModel):
 
 
 class CaseClose(ApiModel):
+    """Why the case ends and who handled it, given together so the figures count both for every case."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
                     "reason": "handled_by_team",
+                    "handledBy": "team",
                     "learningNote": "A fixed weekly visit worked; the landlord's payment plan took two tries.",
                 }
             ]
@@ -211,14 +214,29 @@ class CaseClose(ApiModel):
     )
 
     reason: ClosureReason
-    handled_by: HandledBy | None = Field(
-        default=None,
-        description="Whether the team handled it or it went to specialist care; by default specialist care when "
-        "the reason is `referred_to_specialist_care`, else the team.",
+    handled_by: HandledBy = Field(
+        description="Whether the team handled it or it went to specialist care; `referred_to_specialist_care` "
+        "goes with `specialist_care`, `handled_by_team` with `team`."
     )
     learning_note: str | None = Field(
         default=None, max_length=4000, description="What worked, the obstacles, and how they were solved."
     )
+
+    @field_validator("handled_by")
+    @classmethod
+    def _fits_the_reason(cls, value: HandledBy, info: ValidationInfo) -> HandledBy:
+        reason = info.data.get("reason")
+        expected = CLOSURE_HANDLED_BY.get(reason) if reason else None
+        if expected is not None and value != expected:
+            raise ValueError(f"reason {reason} goes with handledBy {expected}")
+        return value
+
+
+# The closure reasons that say who handled the case themselves.
+CLOSURE_HANDLED_BY = {
+    ClosureReason.referred_to_specialist_care: HandledBy.specialist_care,
+    ClosureReason.handled_by_team: HandledBy.team,
+}
 
 
 EXPANDABLE = ("journal", "assessments", "referrals", "attachments", "matches")

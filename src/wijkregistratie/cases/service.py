@@ -50,8 +50,6 @@ from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.clock import today, utcnow
 from wijkregistratie.core.codes import (
     CaseStatus,
-    ClosureReason,
-    HandledBy,
     InvolvementRole,
     MatchTrigger,
     SignalStatus,
@@ -445,9 +443,7 @@ async def close_case(
     case.status = CaseStatus.closed
     case.closed_at = now
     case.closure_reason = data.reason
-    case.handled_by = data.handled_by or (
-        HandledBy.specialist_care if data.reason == ClosureReason.referred_to_specialist_care else HandledBy.team
-    )
+    case.handled_by = data.handled_by
     case.learning_note = data.learning_note
     case.version += 1
     session.add(case)

@@ -20,10 +20,11 @@ from wijkregistratie.auth.models import ApiClient
 from wijkregistratie.auth.service import create_client
 from wijkregistratie.cases import service as cases
 from wijkregistratie.cases.models import Case
-from wijkregistratie.cases.schemas import CaseClose, CaseOpen, LeadAssign
+from wijkregistratie.cases.schemas import CLOSURE_HANDLED_BY, CaseClose, CaseOpen, LeadAssign
 from wijkregistratie.core.codes import (
     AssessmentKind,
     ClosureReason,
+    HandledBy,
     JournalKind,
     JournalVisibility,
     LawfulBasis,
@@ -410,16 +411,18 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
         case_row = (await session.exec(select(Case).where(Case.id == case.id))).one()
         case_row.opened_at = registered_on + timedelta(days=rng.randrange(1, 4))
         if number % 2 == 0:
+            reason = rng.choice(
+                [ClosureReason.handled_by_team] * 5
+                + [ClosureReason.goal_reached] * 3
+                + [ClosureReason.referred_to_specialist_care] * 2
+            )
             await cases.close_case(
                 session,
                 coordinator,
                 case.id,
                 CaseClose(
-                    reason=rng.choice(
-                        [ClosureReason.handled_by_team] * 5
-                        + [ClosureReason.goal_reached] * 3
-                        + [ClosureReason.referred_to_specialist_care] * 2
-                    ),
+                    reason=reason,
+                    handled_by=CLOSURE_HANDLED_BY.get(reason, HandledBy.team),
                     learning_note="Vaste contactpersoon en korte lijnen met de corporatie werkten goed.",
                 ),
                 etag(version),

@@ -50,6 +50,8 @@ class EventType(StrEnum):
     plan_activity_due = PREFIX + "plan.activity-due"
     signal_first_contact_due = PREFIX + "signal.first-contact-due"
     referral_unanswered = PREFIX + "referral.unanswered"
+    instrument_registered = PREFIX + "assessment-instrument.registered"
+    instrument_retired = PREFIX + "assessment-instrument.retired"
 
 
 DESCRIPTIONS = {
@@ -100,4 +102,6 @@ DESCRIPTIONS = {
     EventType.plan_activity_due: "A plan activity that is not done reached its date: which goal and activity.",
     EventType.signal_first_contact_due: "A signal reached the team's first-contact deadline without a first contact.",
     EventType.referral_unanswered: "A referral had no answer within the team's number of days.",
+    EventType.instrument_registered: "An assessment instrument (or a new version) was added (to every organisation).",
+    EventType.instrument_retired: "An assessment instrument is retired from a day on (to every organisation).",
 }

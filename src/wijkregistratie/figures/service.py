@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, DateTime, and_, case, cast, func, select
 from sqlalchemy.sql import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.assessments.service import instruments
+from wijkregistratie.assessments.schemas import InstrumentDomain
+from wijkregistratie.assessments.service import FIGURES_INSTRUMENT, instrument_domains
 from wijkregistratie.core.codes import (
     ClosureReason,
     HandledBy,
@@ -349,10 +350,9 @@ def organisations_per_case(totals: Totals) -> Indicator:
     )
 
 
-def self_sufficiency_change(totals: Totals) -> Indicator:
+def self_sufficiency_change(totals: Totals, domains: Sequence[InstrumentDomain]) -> Indicator:
     """Per domain, of the cases measured at least twice: improved, unchanged, worsened, and the mean change."""
     cells: list[FigureCell] = []
-    domains = next(i for i in instruments() if i.version == "2017").domains
     for domain in domains:
         classes = ("improved", "unchanged", "worsened")
         active = [totals.active(f"{domain.code}.{k}", "scores.opened", "scores.ended") for k in classes]
@@ -409,6 +409,7 @@ async def compute(
     if refreshed is None:  # another process is building the very first totals
         raise Unavailable("the figures are being prepared; try again in a minute")
     totals = await read_totals(session, scope, refreshed.last_month)
+    zrm_domains = await instrument_domains(session, *FIGURES_INSTRUMENT)
     computations: dict[str, Callable[[], Awaitable[Indicator] | Indicator]] = {
         "signals-by-source": lambda: signals_by_source(totals),
         "signals-by-life-domain": lambda: signals_by_life_domain(totals),
@@ -419,7 +420,7 @@ async def compute(
         "handled-by": lambda: handled_by(totals),
         "lead-time": lambda: lead_time(session, scope),
         "organisations-per-case": lambda: organisations_per_case(totals),
-        "self-sufficiency-change": lambda: self_sufficiency_change(totals),
+        "self-sufficiency-change": lambda: self_sufficiency_change(totals, zrm_domains),
     }
     indicators = []
     for code in wanted or INDICATORS:

@@ -100,6 +100,7 @@ NOT_PERSONAL: dict[str, str] = {
     "adapter_checkpoints": "partner systems' positions",
     "erasures": "when a household's file was erased, on what grounds, and how many rows: no content",
     "reminders": "which due items were announced, by id and day: no content",
+    "assessment_instruments": "the self-sufficiency instruments and their domains, a code list",
 }
 
 
