@@ -68,6 +68,14 @@ def test_a_household_is_found_by_a_members_name_and_date_of_birth(world: World, 
     assert household["id"] in [h["id"] for h in narrowed.json()]
     elsewhere = world.ggz.post("/v1/households/search", json=query | {"postcode": "9999ZZ"})
     assert household["id"] not in [h["id"] for h in elsewhere.json()]
+    # A partial address: the house number narrows the name; postcode and number without the addition find it.
+    address = household["address"]
+    numbered = world.ggz.post("/v1/households/search", json=query | {"houseNumber": address["houseNumber"]})
+    assert household["id"] in [h["id"] for h in numbered.json()]
+    other_number = world.ggz.post("/v1/households/search", json=query | {"houseNumber": address["houseNumber"] + 1})
+    assert household["id"] not in [h["id"] for h in other_number.json()]
+    partial = {"postcode": address["postcode"], "houseNumber": address["houseNumber"]}
+    assert household["id"] in [h["id"] for h in world.ggz.post("/v1/households/search", json=partial).json()]
     # Only households the caller may see: the reporter and outsiders find nothing by name.
     for caller in (world.housing, world.outsider):
         assert household["id"] not in [h["id"] for h in caller.post("/v1/households/search", json=query).json()]

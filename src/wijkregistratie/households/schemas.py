@@ -185,8 +185,9 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class HouseholdSearch(ApiModel):
-    """Find households by a member's BSN, by address, or by a member's surname and date of birth (with given
-    names or a postcode to narrow it). A BSN travels in the body, never in a URL."""
+    """Find households by a member's BSN, by address (postcode and house number; without the addition, every
+    addition), or by a member's surname and date of birth (narrowed by given names, postcode or house
+    number). A BSN travels in the body, never in a URL."""
 
     model_config = ConfigDict(
         json_schema_extra={

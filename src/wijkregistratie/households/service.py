@@ -338,14 +338,14 @@ async def search_households(
         if query.given_names:
             person = person.where(func.lower(Member.given_names).startswith(query.given_names.casefold()))
         statement = statement.where(col(Household.id).in_(person))
-        if query.postcode:
-            statement = statement.where(Household.postcode == query.postcode)
-    else:
-        statement = statement.where(
-            Household.postcode == query.postcode,
-            Household.house_number == query.house_number,
-            Household.house_number_addition == (query.house_number_addition or "").upper(),
-        )
+    # A partial address narrows: the postcode, the house number, the addition — each only where given.
+    for column, value in (
+        (Household.postcode, query.postcode),
+        (Household.house_number, query.house_number),
+        (Household.house_number_addition, query.house_number_addition.upper() if query.house_number_addition else None),
+    ):
+        if value is not None and not query.bsn:
+            statement = statement.where(column == value)
     rows = (await session.exec(statement.order_by(col(Household.created_at)).limit(20))).all()
     return [await household_read(session, vault, principal, h) for h in rows]
 
