@@ -102,7 +102,6 @@ def upgrade() -> None:
             "fk_signals_former_lead_professional_id", "professionals", ["former_lead_professional_id"], ["id"]
         )
 
-
     op.create_table(
         "reminders",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -113,7 +112,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "item_key", "due_on", name="uq_reminders_item"),
     )
-
 
     instruments = op.create_table(
         "assessment_instruments",
