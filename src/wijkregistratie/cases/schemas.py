@@ -198,18 +198,32 @@ class LeadAssign(ApiModel):
     )
 
 
+# The closure reasons that say who handled the case themselves.
+CLOSURE_HANDLED_BY = {
+    ClosureReason.referred_to_specialist_care: HandledBy.specialist_care,
+    ClosureReason.handled_by_team: HandledBy.team,
+}
+
+
 class CaseClose(ApiModel):
     """Why the case ends and who handled it, given together so the figures count both for every case."""
 
     model_config = ConfigDict(
         json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"reason": {"const": reason.value}}, "required": ["reason"]},
+                    "then": {"properties": {"handledBy": {"const": handled_by.value}}},
+                }
+                for reason, handled_by in CLOSURE_HANDLED_BY.items()
+            ],
             "examples": [
                 {
                     "reason": "handled_by_team",
                     "handledBy": "team",
                     "learningNote": "A fixed weekly visit worked; the landlord's payment plan took two tries.",
                 }
-            ]
+            ],
         }
     )
 
@@ -230,13 +244,6 @@ class CaseClose(ApiModel):
         if expected is not None and value != expected:
             raise ValueError(f"reason {reason} goes with handledBy {expected}")
         return value
-
-
-# The closure reasons that say who handled the case themselves.
-CLOSURE_HANDLED_BY = {
-    ClosureReason.referred_to_specialist_care: HandledBy.specialist_care,
-    ClosureReason.handled_by_team: HandledBy.team,
-}
 
 
 EXPANDABLE = ("journal", "assessments", "referrals", "attachments", "matches")

@@ -66,6 +66,7 @@ INDICATORS = {
 }
 ORGANISATION_BUCKETS = ["1", "2", "3", "4+"]
 AGE_BUCKETS = [(0, 3, "0-3"), (4, 7, "4-7"), (8, 14, "8-14"), (15, 30, "15-30"), (31, None, "31+")]
+FIRST_YEAR = 1900
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
 
 
@@ -95,6 +96,8 @@ def parse_period(value: str, today: date) -> tuple[date, date]:
         if match is None:
             raise InvalidInput.field("period", "use a year (2026), quarter (2026-Q2) or month (2026-03)")
         year = int(match["year"])
+        if year < FIRST_YEAR:
+            raise InvalidInput.field("period", f"a year from {FIRST_YEAR} on")
         if match["quarter"]:
             first_month, months = 3 * int(match["quarter"]) - 2, 3
         elif match["month"]:

@@ -12,12 +12,15 @@ from wijkregistratie.core.security import Principal, Reader, requires
 from wijkregistratie.learning import service
 from wijkregistratie.learning.schemas import CaseDiscussionPage, LearningNotePage, SharedLearningNotes
 
+_ONE = r"(19|2[0-9])[0-9]{2}(-(Q[1-4]|0[1-9]|1[0-2]))?"
+PERIOD_PATTERN = rf"^{_ONE}(/{_ONE})?$"
 router = APIRouter(prefix=API_PREFIX, tags=["Learning"], route_class=Route)
 TeamId = Annotated[uuid.UUID, Path(alias="teamId", description="The team's id.")]
 Period = Annotated[
     str,
     Query(
         max_length=30,
+        pattern=PERIOD_PATTERN,
         examples=["2026-Q1"],
         description="`2026`, `2026-Q2`, `2026-03`, or an interval such as `2026-01/2026-06`.",
     ),
