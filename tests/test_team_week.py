@@ -3,6 +3,7 @@ one household before triage are matched, the queue shows both, a professional ta
 opened, the whole file is one read, the work lists remind, a returning household gets its former lead,
 and the history tells it all."""
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -272,7 +273,7 @@ def _history(caller: Caller, case_id: str) -> list[dict[str, Any]]:
 
 def _closed_days_ago(world: World, case_id: str, days: int) -> None:
     async def age(session: Any) -> None:
-        case = (await session.exec(select(Case).where(Case.id == __import__("uuid").UUID(case_id)))).one()
+        case = (await session.exec(select(Case).where(Case.id == uuid.UUID(case_id)))).one()
         case.closed_at = utcnow() - timedelta(days=days)
         session.add(case)
 

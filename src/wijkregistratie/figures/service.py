@@ -372,6 +372,17 @@ def self_sufficiency_change(totals: Totals, domains: Sequence[InstrumentDomain])
     )
 
 
+async def municipality_read_by(session: AsyncSession, municipality_code: str | None, team_id: uuid.UUID | None) -> str:
+    """The municipality a figures client is bound to; a team it names must be one of that municipality's."""
+    if municipality_code is None:
+        raise Forbidden("This client is bound to no municipality; an administrator binds it (municipalityCode).")
+    if team_id is not None:
+        team = await session.get(Team, team_id)
+        if team is None or team.municipality_code != municipality_code:  # another's team is as good as unknown
+            raise InvalidInput.field("teamId", "unknown team")
+    return municipality_code
+
+
 async def compute(
     session: AsyncSession,
     municipality_code: str | None,
@@ -385,13 +396,8 @@ async def compute(
     unknown = [w for w in wanted if w not in INDICATORS]
     if unknown:
         raise InvalidInput.field("indicator", f"unknown indicator '{unknown[0]}'; known: {', '.join(INDICATORS)}")
-    if municipality_code is None:
-        raise Forbidden("This client is bound to no municipality; an administrator binds it (municipalityCode).")
-    if team_id is not None:
-        team = await session.get(Team, team_id)
-        if team is None or team.municipality_code != municipality_code:  # another's team is as good as unknown
-            raise InvalidInput.field("teamId", "unknown team")
-    elif area_code is None:
+    municipality_code = await municipality_read_by(session, municipality_code, team_id)
+    if team_id is None and area_code is None:
         area_code = municipality_code
     if area_code is not None and not area_lies_in(area_code, municipality_code):
         raise InvalidInput.field("areaCode", f"lies outside {municipality_code}, the municipality this client reads")

@@ -8,7 +8,8 @@ from wijkregistratie.core.openapi import API_PREFIX, errors
 from wijkregistratie.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit
 from wijkregistratie.core.route_facts import declare
 from wijkregistratie.core.routes import Route
-from wijkregistratie.core.security import Principal, Reader, requires
+from wijkregistratie.core.security import Reader
+from wijkregistratie.figures.api import FiguresReader
 from wijkregistratie.learning import service
 from wijkregistratie.learning.schemas import CaseDiscussionPage, LearningNotePage, SharedLearningNotes
 
@@ -25,7 +26,6 @@ Period = Annotated[
         description="`2026`, `2026-Q2`, `2026-03`, or an interval such as `2026-01/2026-06`.",
     ),
 ]
-FiguresReader = Annotated[Principal, requires("figures:read")]
 
 
 @router.get(

@@ -20,12 +20,11 @@ from wijkregistratie.cases.models import Case
 from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.clock import today
 from wijkregistratie.core.codes import CaseStatus, JournalKind
-from wijkregistratie.core.errors import Forbidden, InvalidInput, NotFound
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.figures.disclosure import SECRET_BELOW
-from wijkregistratie.figures.service import parse_period
+from wijkregistratie.figures.service import municipality_read_by, parse_period
 from wijkregistratie.households.models import Household, Member
 from wijkregistratie.households.queries import household_names
 from wijkregistratie.journal.models import JournalEntry
@@ -36,6 +35,7 @@ from wijkregistratie.learning.schemas import (
     SharedLearningNotes,
 )
 from wijkregistratie.teams.models import Team
+from wijkregistratie.teams.queries import team_by_id
 
 REDACTED = "[…]"
 EMAIL = re.compile(r"\S+@\S+")
@@ -47,18 +47,11 @@ def _period(value: str) -> tuple[datetime, datetime]:
     return datetime.combine(start, time.min, UTC), datetime.combine(end + timedelta(days=1), time.min, UTC)
 
 
-async def _team(session: AsyncSession, team_id: uuid.UUID) -> Team:
-    team = await session.get(Team, team_id)
-    if team is None:
-        raise NotFound("No team with this id exists.")
-    return team
-
-
 async def case_discussions(
     session: AsyncSession, principal: Principal, team_id: uuid.UUID, period: str, cursor: str | None, limit: int
 ) -> tuple[list[CaseDiscussion], str | None]:
     """The case discussions in the journals of the team's cases the caller may see, held in the period."""
-    team = await _team(session, team_id)
+    team = await team_by_id(session, team_id)
     start, end = _period(period)
     statement = (
         select(JournalEntry)
@@ -102,7 +95,7 @@ async def learning_notes(
     session: AsyncSession, principal: Principal, team_id: uuid.UUID, period: str, cursor: str | None, limit: int
 ) -> tuple[list[LearningNote], str | None]:
     """The learning notes of the team's cases closed in the period, for those who may see the cases."""
-    team = await _team(session, team_id)
+    team = await team_by_id(session, team_id)
     start, end = _period(period)
     statement = select(Case).where(_closed_in(team.id, start, end), cases_visible_to(principal))
     cases, next_cursor = await paginate(session, statement, Case.closed_at, Case.id, cursor, limit)
@@ -119,13 +112,7 @@ async def shared_learning_notes(
 ) -> SharedLearningNotes:
     """The learning notes of a municipality's teams, for its figures client, with nothing that points to a
     household."""
-    municipality = principal.municipality_code
-    if municipality is None:
-        raise Forbidden("This client is bound to no municipality; an administrator binds it (municipalityCode).")
-    if team_id is not None:
-        team = await session.get(Team, team_id)
-        if team is None or team.municipality_code != municipality:  # another's team is as good as unknown
-            raise InvalidInput.field("teamId", "unknown team")
+    municipality = await municipality_read_by(session, principal.municipality_code, team_id)
     start, end = _period(period)
     teams = (
         [team_id]

@@ -15,7 +15,7 @@ from wijkregistratie.cases.models import Case
 from wijkregistratie.core.access_log import note_subjects
 from wijkregistratie.core.clock import today
 from wijkregistratie.core.codes import CaseStatus, LifeDomain, SignalSource, SignalStatus, Urgency
-from wijkregistratie.core.errors import InvalidInput, NotFound
+from wijkregistratie.core.errors import InvalidInput
 from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
 from wijkregistratie.households.queries import HouseholdName, household_names
@@ -31,7 +31,7 @@ from wijkregistratie.signals.schemas import (
     TriageQueueItem,
 )
 from wijkregistratie.signals.triage import PAIR, UNSETTLED
-from wijkregistratie.teams.models import Team
+from wijkregistratie.teams.queries import team_by_id
 
 MOST_URGENT_FIRST = {Urgency.crisis: 0, Urgency.high: 1, Urgency.normal: 2}
 
@@ -49,9 +49,7 @@ async def queue(session: AsyncSession, principal: Principal, team_id: uuid.UUID,
     require_coordinator(principal, team_id, "see its triage queue")
     if wanted.status is not None and wanted.status not in UNSETTLED:
         raise InvalidInput.field("status", "the queue holds open and in-triage signals only")
-    team = await session.get(Team, team_id)
-    if team is None:
-        raise NotFound("No team with this id exists.")
+    team = await team_by_id(session, team_id)
     statement = select(Signal).where(Signal.team_id == team_id, col(Signal.status).in_(UNSETTLED))
     for column, value in (
         (Signal.urgency, wanted.urgency),
@@ -101,8 +99,7 @@ async def queue(session: AsyncSession, principal: Principal, team_id: uuid.UUID,
 
 async def open_to_take_up(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> list[OpenSignal]:
     """The team's unsettled signals that fewer than two professionals took up, most urgent and oldest first."""
-    if await session.get(Team, team_id) is None:
-        raise NotFound("No team with this id exists.")
+    await team_by_id(session, team_id)
     taken_up = select(func.count()).where(SignalAssignment.signal_id == Signal.id).correlate(Signal).scalar_subquery()
     statement = (
         select(Signal, taken_up)

@@ -9,8 +9,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.core.clock import today
-from wijkregistratie.core.errors import InvalidInput
+from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.teams.models import Team, TeamOrganisation
+
+
+async def team_by_id(session: AsyncSession, team_id: uuid.UUID) -> Team:
+    """The team named in an address; 404 when there is none (teams are the directory, readable by all)."""
+    team = await session.get(Team, team_id)
+    if team is None:
+        raise NotFound("No team with this id exists.")
+    return team
 
 
 def membership_is_current(on: date | None = None) -> ColumnElement[bool]:

@@ -17,7 +17,7 @@ from wijkregistratie.events.service import directory_event
 from wijkregistratie.municipalities.service import area_lies_in, known_municipality
 from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.teams.models import Team, TeamOrganisation
-from wijkregistratie.teams.queries import current_organisation_ids, open_membership
+from wijkregistratie.teams.queries import current_organisation_ids, open_membership, team_by_id
 from wijkregistratie.teams.schemas import Membership, MembershipCreate, MembershipEnd, TeamCreate, TeamRead, TeamUpdate
 
 
@@ -43,7 +43,7 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> TeamRead:
 
 
 async def update_team(session: AsyncSession, team_id: uuid.UUID, data: TeamUpdate, if_match: str | None) -> TeamRead:
-    team = await _team(session, team_id)
+    team = await team_by_id(session, team_id)
     check_if_match(if_match, team.version)
     changes = changes_of(data)
     if not changes:
@@ -63,7 +63,7 @@ async def update_team(session: AsyncSession, team_id: uuid.UUID, data: TeamUpdat
 
 async def join_team(session: AsyncSession, team_id: uuid.UUID, data: MembershipCreate) -> TeamOrganisation:
     """An organisation takes part in the team from a day on; one open membership at a time."""
-    team = await _team(session, team_id)
+    team = await team_by_id(session, team_id)
     await _known_organisation(session, data.organisation_id, "organisationId")
     if await open_membership(session, team.id, data.organisation_id) is not None:
         raise Conflict("The organisation already takes part in this team; end that membership first.")
@@ -78,7 +78,7 @@ async def leave_team(
     session: AsyncSession, team_id: uuid.UUID, membership_id: uuid.UUID, data: MembershipEnd
 ) -> TeamOrganisation:
     """Ends a membership after a day. Its history stays: who took part when is the team's record."""
-    team = await _team(session, team_id)
+    team = await team_by_id(session, team_id)
     membership = await session.get(TeamOrganisation, membership_id)
     if membership is None or membership.team_id != team.id:
         raise NotFound("No membership with this id exists in this team.")
@@ -94,7 +94,7 @@ async def leave_team(
 
 
 async def get_team(session: AsyncSession, team_id: uuid.UUID) -> TeamRead:
-    return await _read(session, await _team(session, team_id))
+    return await _read(session, await team_by_id(session, team_id))
 
 
 async def list_teams(
@@ -129,13 +129,6 @@ def _check_area(area_codes: Sequence[str], municipality_code: str) -> None:
             raise InvalidInput.field(
                 f"areaCodes[{index}]", f"{code} does not lie in the municipality {municipality_code}"
             )
-
-
-async def _team(session: AsyncSession, team_id: uuid.UUID) -> Team:
-    team = await session.get(Team, team_id)
-    if team is None:
-        raise NotFound("No team with this id exists.")
-    return team
 
 
 async def _known_organisation(session: AsyncSession, organisation_id: uuid.UUID, field: str) -> None:

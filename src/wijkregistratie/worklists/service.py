@@ -34,6 +34,7 @@ from wijkregistratie.professionals.queries import still_working
 from wijkregistratie.referrals.models import Referral
 from wijkregistratie.signals.models import Signal, SignalAssignment
 from wijkregistratie.teams.models import Team
+from wijkregistratie.teams.queries import team_by_id
 from wijkregistratie.worklists.schemas import (
     Caseload,
     CaseloadCase,
@@ -58,9 +59,7 @@ class Due:
 
 
 async def due_list(session: AsyncSession, principal: Principal, team_id: uuid.UUID, within_days: int) -> DueList:
-    team = await session.get(Team, team_id)
-    if team is None:
-        raise NotFound("No team with this id exists.")
+    team = await team_by_id(session, team_id)
     on = today()
     found = await due_in_team(session, team, on + timedelta(days=within_days), principal)
     items = sorted((d.item for d in found), key=lambda i: (i.due_on, i.kind, str(i.household_id)))
@@ -299,8 +298,7 @@ async def team_caseload(session: AsyncSession, principal: Principal, team_id: uu
     """For the coordinator: per professional of the team, the cases they lead, the signals they took up and
     the evaluations that have come due — counts only."""
     require_coordinator(principal, team_id, "see its caseload")
-    if await session.get(Team, team_id) is None:
-        raise NotFound("No team with this id exists.")
+    await team_by_id(session, team_id)
     members: Sequence[tuple[Professional, Organisation]] = (
         await session.exec(
             select(Professional, Organisation)
