@@ -11,7 +11,7 @@ RULESET := ../shared/standards/nl-api-design-rules-2.2.0.spectral.yaml
 OPENAPI := openapi/openapi.json
 POSTGRES_URL := test-output/postgres-url
 
-.PHONY: run test test-fast machine install lint format typecheck unit openapi spectral bench bench-figures bench-events lock clean
+.PHONY: run test test-fast machine install lint format typecheck unit openapi spectral bench bench-figures bench-disclosure bench-events lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -27,7 +27,8 @@ run: install
 	$(BIN)/wijkregistratie migrate
 	$(BIN)/wijkregistratie seed-demo
 	@echo "API docs: http://$(HOST):$(PORT)/docs   OpenAPI: http://$(HOST):$(PORT)/openapi.json"
-	$(BIN)/wijkregistratie serve --host $(HOST) --port $(PORT)
+	@echo "Dashboard: http://$(HOST):$(PORT)/dashboard (development sign-in as demo-gemeente)"
+	WR_DASHBOARD_DEVELOPMENT_CLIENT=demo-gemeente $(BIN)/wijkregistratie serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check, check the OpenAPI document, and run every test on SQLite and PostgreSQL.
 test: install machine lint typecheck spectral unit
@@ -68,6 +69,9 @@ bench: install
 
 bench-figures: install
 	$(BIN)/python bench/figures.py
+
+bench-disclosure: install
+	$(BIN)/python bench/disclosure_utility.py
 
 bench-events: install
 	$(BIN)/python bench/events.py

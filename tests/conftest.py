@@ -90,6 +90,8 @@ def run_async(database_url: str, work: Callable[[Any], Awaitable[T]]) -> T:
 # How the first version of a plan is written: only if there is none yet.
 FIRST_VERSION = {"If-None-Match": "*"}
 
+# The figures client the dashboard's development sign-in acts as.
+DASHBOARD_CLIENT = "test-beleid"
 # The municipality every test world lives in (Rotterdam's CBS code; the areas below are within it).
 MUNICIPALITY = "GM0599"
 
@@ -216,7 +218,11 @@ class Api:
         return run_async(self.database_url, lambda s: create_organisation(s, data)).id
 
     def new_caller(
-        self, organisation_id: uuid.UUID, scopes: list[str], coordinates: list[uuid.UUID] | None = None
+        self,
+        organisation_id: uuid.UUID,
+        scopes: list[str],
+        coordinates: list[uuid.UUID] | None = None,
+        client_id: str | None = None,
     ) -> Caller:
         client, secret = run_async(
             self.database_url,
@@ -226,6 +232,7 @@ class Api:
                 "test client",
                 scopes,
                 coordinates or [],
+                client_id=client_id,
                 municipality_code=MUNICIPALITY if "figures:read" in scopes else None,
             ),
         )
@@ -247,6 +254,7 @@ def settings_for_tests(database_url: str) -> Settings:
         webhook_allowed_hosts="127.0.0.1",  # the tests' partner receivers listen on loopback
         webhook_timeout_seconds=2,
         worker_figures_every_seconds=0,
+        dashboard_development_client=DASHBOARD_CLIENT,
     )
 
 
@@ -391,7 +399,7 @@ def world(api: Api) -> World:
         outsider=api.new_caller(orgs["outsider"], write),
         coordinator=api.new_caller(orgs["social"], [*write, "bsn:read"], [uuid.UUID(team["id"])]),
         other_coordinator=api.new_caller(orgs["outsider"], write, [uuid.UUID(other_team["id"])]),
-        municipality=api.new_caller(orgs["municipality"], ["figures:read"]),
+        municipality=api.new_caller(orgs["municipality"], ["figures:read"], client_id=DASHBOARD_CLIENT),
         admin=admin,
         stranger=api.new_caller(api.new_organisation(f"stranger {suffix}", "other"), write),
     )

@@ -6,6 +6,7 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,12 +145,17 @@ def _refresh_figures(args: argparse.Namespace) -> None:
 
     from wijkregistratie.figures.rollups import refresh
 
+    full = args.full
     while True:
-        run = _run(refresh)
+        run = _run(partial(refresh, full=full))
+        full = False  # a full rebuild once; after it, only what has not ended
         if run is None:
             print("another rebuild of the figures is running; left to it")
         else:
-            print(f"figures rebuilt: {run.row_count} running totals up to {run.last_month} in {run.duration_ms} ms")
+            print(
+                f"figures brought up to date: {run.row_count} running totals up to {run.last_month}, final before "
+                f"{run.final_before}, in {run.duration_ms} ms"
+            )
         if not args.every:
             return
         time.sleep(args.every)
@@ -259,8 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
         handler=_rotate_bsn_keys
     )
 
-    figures = commands.add_parser("refresh-figures", help="rebuild the running totals the figures are read from")
-    figures.add_argument("--every", type=int, metavar="SECONDS", help="keep rebuilding, with this pause between")
+    figures = commands.add_parser(
+        "refresh-figures", help="bring the running totals the figures are read from up to date"
+    )
+    figures.add_argument("--every", type=int, metavar="SECONDS", help="keep refreshing, with this pause between")
+    figures.add_argument(
+        "--full", action="store_true", help="rebuild the ended months too: changes published figures (corrections)"
+    )
     figures.set_defaults(handler=_refresh_figures)
 
     commands.add_parser("worker", help="deliver webhooks and rebuild the figures, until stopped").set_defaults(

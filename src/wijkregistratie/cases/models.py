@@ -10,6 +10,7 @@ from wijkregistratie.core.columns import (
     id_field,
     optional_timestamp_field,
     partial_index,
+    record_key_field,
     text_field,
     timestamp_field,
 )
@@ -42,6 +43,7 @@ class Case(SQLModel, table=True):
     organisations_involved: int = 0
     # Set when the household's file was erased: the row stays, emptied, so the figures keep counting it.
     erased_at: datetime | None = optional_timestamp_field()
+    record_key: int = record_key_field()
     # Bumped on every change of status, team or lead; the ETag of the case.
     version: int = 1
 

@@ -117,7 +117,7 @@ async def open_case(session: AsyncSession, principal: Principal, data: CaseOpen)
     except IntegrityError as exc:
         raise Conflict("The household already has an open case; one household has one case at a time.") from exc
     for signal in signals:
-        signal.status = SignalStatus.accepted
+        signal.leave_queue(SignalStatus.accepted)
         signal.case_id = case.id
     await case_event(
         session,

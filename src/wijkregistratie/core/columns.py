@@ -1,5 +1,6 @@
 """Column types and helpers shared by the tables of every domain."""
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,8 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 # A number that orders rows for ever (the feed, the access log, cursors into them): 64 bits on PostgreSQL;
 # SQLite numbers only an INTEGER PRIMARY KEY itself, and its INTEGER holds 64 bits anyway.
 SequenceNumber = BigInteger().with_variant(Integer(), "sqlite")
+# A record's key for the figures' disclosure control: random, fixed when the record is written, never shown.
+RECORD_KEY_RANGE = 2**32
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,6 +47,10 @@ def id_field() -> Any:
 
 def timestamp_field(*, index: bool = False) -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, index=index)
+
+
+def record_key_field() -> Any:
+    return Field(default_factory=lambda: secrets.randbelow(RECORD_KEY_RANGE), sa_type=BigInteger)
 
 
 def optional_timestamp_field() -> Any:

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     retention_years_wmo: int = Field(default=15, ge=1, le=100)
     # The partner systems the worker keeps in step (see wijkregistratie.adapters.config); none by default.
     adapters_file: str = ""
+    # The dashboard's sign-in. A person signs in with the municipality's own identity provider (OpenID
+    # Connect, authorisation code with PKCE, as a public client); its tokens are accepted through
+    # `external_providers`. For development only, a figures client the dashboard signs in as without a secret.
+    dashboard_oidc_issuer: str = ""
+    dashboard_oidc_client_id: str = ""
+    dashboard_oidc_scope: str = "openid figures:read"
+    dashboard_development_client: str = ""
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> "Settings":
@@ -105,6 +112,8 @@ class Settings(BaseSettings):
             "WR_BSN_ENCRYPTION_KEYS": DEV_BSN_ENCRYPTION_KEY in _values(self.bsn_encryption_keys),
             "WR_WEBHOOK_SECRET_KEYS": DEV_WEBHOOK_SECRET_KEY in _values(self.webhook_secret_keys),
         }
+        if self.dashboard_development_client:
+            raise ValueError("production has no development sign-in; leave WR_DASHBOARD_DEVELOPMENT_CLIENT unset")
         unsafe = [name for name, is_default in defaults.items() if is_default]
         if unsafe:
             raise ValueError(f"production refuses development secrets; set {', '.join(unsafe)}")

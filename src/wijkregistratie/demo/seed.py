@@ -410,6 +410,7 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> dict[str, dict
         signal_row.first_contact_on = (registered_on + timedelta(days=rng.choice([1, 1, 2, 2, 3, 3, 4, 6]))).date()
         case_row = (await session.exec(select(Case).where(Case.id == case.id))).one()
         case_row.opened_at = registered_on + timedelta(days=rng.randrange(1, 4))
+        signal_row.triaged_at = case_row.opened_at
         if number % 2 == 0:
             reason = rng.choice(
                 [ClosureReason.handled_by_team] * 5

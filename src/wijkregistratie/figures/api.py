@@ -23,22 +23,32 @@ FiguresReader = Annotated[Principal, requires("figures:read")]
     "",
     response_model=Figures,
     summary="Read the figures",
-    description="Indicators for a team or a CBS area (municipality GM, district WK or neighbourhood BU) and a "
-    "period (`2026`, `2026-Q2`, `2026-03`, or an interval such as `2026-01/2026-06`), computed from the "
-    "registration itself. Counts are rounded to multiples of 5, values 0 to 7 are secret, shares are computed "
-    "from the rounded counts above a minimum denominator, and a lone secret in a group is joined by a second "
-    "suppressed cell. No figure identifies a household. Counts come from running totals rebuilt "
-    "regularly (`selection.asOf` says when); the waiting list, overdue first contacts and lead times are live. "
-    "Send `Accept: text/csv` for CSV (a hidden value is "
-    "`.`). Needs the `figures:read` scope; a figures client reads its own municipality's figures only (without "
-    "`teamId` or `areaCode`, the whole municipality).",
+    description="Indicators for one team or one CBS area (municipality GM, district WK or neighbourhood BU) and "
+    "an ended month (`2026-03`), quarter (`2026-Q2`) or year (`2026`), computed from the registration itself. "
+    "Every value is protected by a cell-key method: each signal and case carries a random key, and a count is "
+    "published with noise looked up from its records' keys, so the same count gets the same value in every "
+    "answer and tables that share a count agree, while differencing two answers yields noise. No count from 1 "
+    "to `disclosure.notPublishedUpTo` is published; sensitive life domains need `disclosure.sensitiveMinimum`; "
+    "shares, means and percentiles are computed from protected values over enough records. A period's figures "
+    "are final once it has ended (`selection.asOf` says when they were made): they never change afterwards. "
+    "Send `Accept: text/csv` for CSV (semicolons, a hidden value is `.`). Needs the `figures:read` scope; a "
+    "figures client reads its own municipality's figures only (without `teamId` or `areaCode`, the whole "
+    "municipality).",
     responses=errors(403, 503)
-    | {200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": "indicator,key,value,status\n"}}}},
+    | {200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": f"{service.CSV_HEADER}\r\n"}}}},
 )
 async def read_figures(
     session: Session,
     principal: FiguresReader,
-    period: Annotated[str, Query(max_length=30, examples=["2026-Q1"], description="The period.")],
+    period: Annotated[
+        str,
+        Query(
+            max_length=7,
+            pattern=r"^\d{4}(-(Q[1-4]|0[1-9]|1[0-2]))?$",
+            examples=["2026-Q1"],
+            description="An ended year, quarter or month.",
+        ),
+    ],
     team_id: Annotated[uuid.UUID | None, Query(alias="teamId")] = None,
     area_code: Annotated[str | None, Query(alias="areaCode", pattern=CBS_AREA_PATTERN)] = None,
     area_code_year: Annotated[
@@ -63,13 +73,20 @@ async def read_figures(
     status_code=201,
     response_model=FiguresRefresh,
     summary="Rebuild the figures' running totals",
-    description="Rebuilds, in one transaction, the running totals the figures are read from, and answers how "
-    "long it took. Readers keep the previous totals until the rebuild commits. The worker does this on a "
-    "schedule; an operator may do it now. Needs the `admin` scope.",
+    description="Brings, in one transaction, the running totals the figures are read from up to now, and "
+    "answers how long it took. Months that had ended at the previous refresh are final and stay as they are; "
+    "`full=true` rebuilds them too, which changes figures already published (only to correct a mistake). "
+    "Readers keep the previous totals until the refresh commits. The worker does this on a schedule; an "
+    "operator may do it now. Needs the `admin` scope.",
     responses=errors(409),
 )
-async def refresh_figures(session: Session, _principal: Admin, response: Response) -> FiguresRefresh:
-    run = await rollups.refresh(session)
+async def refresh_figures(
+    session: Session,
+    _principal: Admin,
+    response: Response,
+    full: Annotated[bool, Query(description="Rebuild the ended months too.")] = False,
+) -> FiguresRefresh:
+    run = await rollups.refresh(session, full=full)
     if run is None:
         raise Conflict("another rebuild of the figures is running; its result will be used")
     refreshed = FiguresRefresh.model_validate(run, from_attributes=True)

@@ -1,28 +1,50 @@
-"""Disclosure control for published figures, after CBS practice for care figures per neighbourhood.
+"""Disclosure control for published figures: a cell-key method, as statistics offices use for flexible tables.
 
-- Counts are rounded to multiples of 5.
-- True values 0 to 7 are secret: published as no value, marked `secret`.
-- A rate is computed from the rounded counts, and only above a minimum denominator.
-- Secondary suppression: in a group of cells that adds up to a published total, a hidden cell could be
-  recovered by subtracting its siblings from the total. After primary suppression the group is audited the
-  way an attacker would attack it: from the published (rounded) values, the interval each hidden cell must
-  lie in. While a hidden cell's interval holds a single value, the smallest published cell is suppressed
-  too; when none is left, the total is. When the total itself is hidden, so is every cell.
+Every signal and case gets a random record key when it is written (`RECORD_KEY_RANGE`), and keeps it. A
+cell's key is the sum of its records' keys, modulo the range, as a fraction in [0, 1). The published value
+is the true count plus noise looked up by (cell key, true count) in the perturbation table below, so:
+
+- the same cell (the same records) gets the same value in every answer, whichever table it appears in;
+- a cell that differs by a single record has an unrelated key, so its noise is a fresh draw: differencing
+  two answers gives the difference plus noise, never the difference itself;
+- the noise is unbiased (its mean is 0 for every true count), at most `MAX_NOISE` either way, with variance
+  `VARIANCE` where the table has room for it, and no published value lies in 1..`NOT_PUBLISHED_UP_TO`:
+  a 0 may be a true 1 or 3, a 3 may be a true 1.
+
+Because every possible value within `MAX_NOISE` keeps a positive probability, what an attacker can deduce
+from a published value v is only that the true count lies in `possible_counts(v)`; a hidden cell tells
+`possible_counts` of anything below its minimum. Sums (for means) are perturbed the same way, by the
+largest contribution one record can make. Shares and means are computed from perturbed values only.
+
+The table protects single answers against differencing; a fixed grid of periods and areas (see the
+service) keeps the number of distinct answers about one cell small, so that averaging many of them
+cannot cancel the noise either.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
+from functools import cache
 
-ROUND_TO = 5
-SECRET_BELOW = 8
+RECORD_KEY_RANGE = 2**32
+MAX_NOISE = 3
+VARIANCE = Fraction(3, 2)
+NOT_PUBLISHED_UP_TO = 2
 MIN_RATE_DENOMINATOR = 20
+# Signals about these life domains say something about a person's health, addiction, crime or family
+# violence; their cells are published only from a higher (perturbed) value on.
+SENSITIVE_DOMAINS = frozenset({"mental_health", "physical_health", "substance_use", "justice", "domestic_relations"})
+SENSITIVE_MINIMUM = 10
+# A second lookup for the sum of a cell uses its key shifted by an irrational fraction, so the noise on a
+# cell's sum is not a copy of the noise on its count.
+SUM_KEY_SHIFT = 0.6180339887498949
 
 
 class CellStatus(StrEnum):
     published = "published"
-    secret = "secret"  # the true value is small (primary suppression)
-    suppressed = "suppressed"  # hidden so a secret cell cannot be recovered (secondary suppression)
+    secret = "secret"  # below the minimum for its kind: published as no value
+    suppressed = "suppressed"  # a share or mean over too few (perturbed) records
 
 
 @dataclass(frozen=True)
@@ -35,58 +57,109 @@ class Cell:
         return self.status is not CellStatus.published
 
 
-def round_count(true_value: int) -> int:
-    """Round half up to a multiple of 5."""
-    return ((true_value + ROUND_TO // 2) // ROUND_TO) * ROUND_TO
+def cell_key(key_sum: int) -> float:
+    """The cell's key: the sum of its records' keys modulo the key range, as a fraction of it."""
+    return (key_sum % RECORD_KEY_RANGE) / RECORD_KEY_RANGE
 
 
-def protect(true_value: int) -> Cell:
-    if true_value < SECRET_BELOW:
+def _allowed(true_count: int) -> list[int]:
+    low = max(0, true_count - MAX_NOISE)
+    return [v for v in range(low, true_count + MAX_NOISE + 1) if v == 0 or v > NOT_PUBLISHED_UP_TO]
+
+
+def _mean(distribution: dict[int, Fraction]) -> Fraction:
+    return sum((v * p for v, p in distribution.items()), Fraction(0))
+
+
+def _variance(distribution: dict[int, Fraction]) -> Fraction:
+    mean = _mean(distribution)
+    return sum(((v - mean) ** 2 * p for v, p in distribution.items()), Fraction(0))
+
+
+@cache
+def perturbation(true_count: int) -> tuple[tuple[int, Fraction], ...]:
+    """The published values for a true count and their probabilities (exact, in ascending order).
+
+    Start from all allowed values alike; where their mean is off (near 0, where values below cannot be
+    published), move mass to the lowest or highest value until the mean is the true count; then mix with
+    the true count itself to bring the variance down to `VARIANCE`. Every allowed value keeps a share.
+    Counts from `NOT_PUBLISHED_UP_TO + 1 + MAX_NOISE` on all get the same shape, shifted.
+    """
+    if true_count == 0:
+        return ((0, Fraction(1)),)
+    shape_from = NOT_PUBLISHED_UP_TO + 1 + MAX_NOISE
+    if true_count > shape_from:
+        return tuple((v + true_count - shape_from, p) for v, p in perturbation(shape_from))
+    values = _allowed(true_count)
+    uniform = {v: Fraction(1, len(values)) for v in values}
+    mean, target = _mean(uniform), Fraction(true_count)
+    edge = values[0] if mean > target else values[-1]
+    weight = (target - edge) / (mean - edge) if mean != target else Fraction(1)
+    spread = {v: weight * p for v, p in uniform.items()}
+    spread[edge] += 1 - weight
+    if true_count not in spread:
+        return tuple(sorted(spread.items()))
+    share = min(Fraction(1), VARIANCE / _variance(spread))
+    mixed = {v: share * p for v, p in spread.items()}
+    mixed[true_count] += 1 - share
+    return tuple(sorted(mixed.items()))
+
+
+def perturb(true_count: int, key: float) -> int:
+    """The published value of a cell: the table's value for its true count at its key."""
+    cumulative = Fraction(0)
+    table = perturbation(true_count)
+    for value, probability in table:
+        cumulative += probability
+        if key < cumulative:
+            return value
+    return table[-1][0]
+
+
+def possible_counts(published: int) -> range:
+    """Every true count that can be published as this value: what an attacker may conclude from it."""
+    if published == 0:
+        return range(0, MAX_NOISE + 1)
+    return range(max(1, published - MAX_NOISE), published + MAX_NOISE + 1)
+
+
+def protect(true_count: int, key_sum: int, minimum: int = 0) -> Cell:
+    """The published cell; hidden when its perturbed value lies below the minimum for its kind."""
+    value = perturb(true_count, cell_key(key_sum))
+    if value < minimum:
         return Cell(None, CellStatus.secret)
-    return Cell(round_count(true_value), CellStatus.published)
+    return Cell(value, CellStatus.published)
 
 
-UNBOUNDED = 10**12
-HALF_STEP = ROUND_TO // 2
-
-
-def known_range(cell: Cell) -> tuple[int, int]:
-    """What anyone can tell of a cell's true value from what is published about it."""
-    if cell.status is CellStatus.secret:
-        return 0, SECRET_BELOW - 1
-    if cell.status is CellStatus.suppressed or cell.value is None:
-        return SECRET_BELOW, UNBOUNDED
-    return max(SECRET_BELOW, cell.value - HALF_STEP), cell.value + HALF_STEP
-
-
-def attack(total: Cell, cells: Sequence[Cell]) -> list[tuple[int, int]]:
-    """For each cell, the interval its true value must lie in, given the others and the total."""
-    total_low, total_high = known_range(total) if not total.hidden else (0, UNBOUNDED)
-    ranges = [known_range(c) for c in cells]
-    low_sum, high_sum = sum(r[0] for r in ranges), sum(r[1] for r in ranges)
-    return [(max(low, total_low - (high_sum - high)), min(high, total_high - (low_sum - low))) for low, high in ranges]
-
-
-def protect_group(total: int, parts: Sequence[int]) -> tuple[Cell, list[Cell]]:
-    """Protect a total and the parts that add up to it, so that no hidden part can be pinned down."""
-    total_cell = protect(total)
-    cells = [protect(p) for p in parts]
-    if total_cell.hidden:
-        return total_cell, [Cell(None, CellStatus.secret if c.hidden else CellStatus.suppressed) for c in cells]
-    while any(c.hidden and high - low < 1 for c, (low, high) in zip(cells, attack(total_cell, cells), strict=True)):
-        published = sorted((parts[i], i) for i, c in enumerate(cells) if not c.hidden)
-        if not published:
-            return Cell(None, CellStatus.suppressed), cells
-        cells[published[0][1]] = Cell(None, CellStatus.suppressed)
-    return total_cell, cells
-
-
-def protect_breakdown(parts: Sequence[int]) -> tuple[Cell, list[Cell]]:
-    return protect_group(sum(parts), parts)
+def protect_sum(amount: float, key_sum: int, largest_contribution: float) -> float:
+    """A cell's sum with noise of at most `MAX_NOISE` times what one record can add to it."""
+    shifted = (cell_key(key_sum) + SUM_KEY_SHIFT) % 1
+    noise = perturb(NOT_PUBLISHED_UP_TO + 1 + MAX_NOISE, shifted) - (NOT_PUBLISHED_UP_TO + 1 + MAX_NOISE)
+    return amount + noise * largest_contribution
 
 
 def rate(numerator: Cell, denominator: Cell) -> float | None:
-    """A share in percent from the published (rounded) counts, or nothing below the minimum denominator."""
+    """A share in percent from the published counts, or nothing below the minimum denominator."""
     if numerator.value is None or denominator.value is None or denominator.value < MIN_RATE_DENOMINATOR:
         return None
-    return round(100 * numerator.value / denominator.value, 1)
+    return round(min(100.0, 100 * numerator.value / denominator.value), 1)
+
+
+def mean(amount: float, key_sum: int, count: Cell, largest_contribution: float, digits: int) -> float | None:
+    """A mean from the perturbed sum and the perturbed count, over enough records only."""
+    if count.value is None or count.value < MIN_RATE_DENOMINATOR:
+        return None
+    return round(protect_sum(amount, key_sum, largest_contribution) / count.value, digits)
+
+
+def grouped_percentile(bands: Sequence[tuple[int, int, int]], fraction: float) -> float | None:
+    """A percentile interpolated within bands of (first, last, published count): never one record's value."""
+    total = sum(count for _, _, count in bands)
+    if total < MIN_RATE_DENOMINATOR:
+        return None
+    wanted, seen = fraction * total, 0
+    for first, last, count in bands:
+        if count and seen + count >= wanted:
+            return round(first + (wanted - seen) / count * (last + 1 - first), 0)
+        seen += count
+    return float(bands[-1][1])

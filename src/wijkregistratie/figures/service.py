@@ -1,71 +1,51 @@
-"""Indicators for the municipality, computed in SQL from the registration itself.
+"""Indicators for the municipality, read from the running totals the figures keep of the registration.
 
-Every figure is an aggregate over a selection (a team, or a CBS area, and a period); counts leave the
-database already grouped, and every number passes disclosure control before it is published.
+Every figure is an aggregate over a selection (a team, or a CBS area, and a completed month, quarter or
+year) and every number passes disclosure control (`disclosure`) before it is published. A count that
+appears in several indicators (the cases closed: by reason, by who handled them, by lead time, by
+organisations) is the same set of records with the same keys, so it gets the same value everywhere.
+
+Only a fixed grid is answered: whole months, quarters and years that have ended, for one team or one CBS
+area. Free intervals, or a team combined with an area, would let an attacker ask for many different cells
+that differ by the same few records and average their independent noise away.
 """
 
-import inspect
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.sql import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.assessments.schemas import InstrumentDomain
 from wijkregistratie.assessments.service import FIGURES_INSTRUMENT, instrument_domains
-from wijkregistratie.core.codes import (
-    ClosureReason,
-    HandledBy,
-    LifeDomain,
-    SignalSource,
-    SignalStatus,
-)
+from wijkregistratie.core.codes import ClosureReason, HandledBy, LifeDomain, SignalSource
 from wijkregistratie.core.errors import Forbidden, InvalidInput, Unavailable
-from wijkregistratie.figures import rollups
-from wijkregistratie.figures.disclosure import (
-    MIN_RATE_DENOMINATOR,
-    ROUND_TO,
-    SECRET_BELOW,
-    Cell,
-    CellStatus,
-    protect,
-    protect_breakdown,
-    protect_group,
-    rate,
-)
+from wijkregistratie.figures import disclosure, labels, rollups
+from wijkregistratie.figures.disclosure import Cell, CellStatus, protect, rate
 from wijkregistratie.figures.models import FigureLeadTime, FigureRollup
 from wijkregistratie.figures.schemas import DisclosureRules, FigureCell, Figures, Indicator, Selection
 from wijkregistratie.households.models import Household
 from wijkregistratie.municipalities.service import area_lies_in
-from wijkregistratie.signals.models import Signal
 from wijkregistratie.teams.models import Team
 
 # Typed column collections of the tables the figures read.
-SG = Signal.__table__.c  # type: ignore[attr-defined]
 HH = Household.__table__.c  # type: ignore[attr-defined]
-TM = Team.__table__.c  # type: ignore[attr-defined]
 RU = FigureRollup.__table__.c  # type: ignore[attr-defined]
 LT = FigureLeadTime.__table__.c  # type: ignore[attr-defined]
 
-INDICATORS = {
-    "signals-by-source": "Signals by source",
-    "signals-by-life-domain": "Signals by life domain",
-    "first-contact-within-target": "First contact within the team's target",
-    "waiting-list": "Open signals by age in days (the waiting list)",
-    "cases": "Cases opened, active at the end, and closed",
-    "cases-closed-by-reason": "Cases closed, by reason",
-    "handled-by": "Closed cases handled by the team or referred to specialist care",
-    "lead-time": "Days from first signal to closure",
-    "organisations-per-case": "Organisations involved per active case",
-    "self-sufficiency-change": "Change in self-sufficiency between first and latest assessment",
-}
+INDICATORS = labels.INDICATORS
 ORGANISATION_BUCKETS = ["1", "2", "3", "4+"]
-AGE_BUCKETS = [(0, 3, "0-3"), (4, 7, "4-7"), (8, 14, "8-14"), (15, 30, "15-30"), (31, None, "31+")]
+LEAD_TIME_BANDS = [
+    (first, last, f"{first}-{last}" if i < len(rollups.LEAD_TIME_BANDS) - 1 else f"{first}+")
+    for i, (first, last) in enumerate(rollups.LEAD_TIME_BANDS)
+]
+# What one record can add to a sum scales the noise on that sum: a ZRM score changes by at most 4.
+MAX_SCORE_CHANGE = 4
 FIRST_YEAR = 1900
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
 
@@ -74,8 +54,8 @@ PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9
 class Scope:
     team_id: uuid.UUID | None
     area_code: str | None
-    start: datetime
-    end: datetime  # exclusive
+    start: date  # the first day of the period
+    end: date  # the first day after it
 
     def in_area(self, buurt_code: Any) -> ColumnElement[bool] | None:
         """Rows whose neighbourhood lies in the area: a BU code starts with the digits of its WK and GM codes."""
@@ -116,12 +96,14 @@ def parse_period(value: str, today: date) -> tuple[date, date]:
     return start, end
 
 
-def _days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
-    """Days from `earlier` to `later` (dates or timestamps), in the database's own arithmetic."""
-    if dialect == "postgresql":
-        moment = DateTime(timezone=True)
-        return func.extract("epoch", cast(later, moment) - cast(earlier, moment)) / 86400.0
-    return func.julianday(later) - func.julianday(earlier)
+def ended_period(value: str, today: date) -> tuple[date, date]:
+    """A month, quarter or year of the fixed grid that ended before this month began."""
+    if "/" in value:
+        raise InvalidInput.field("period", "figures are published per month, quarter or year, not for intervals")
+    start, end = parse_period(value, today)
+    if end >= rollups.first_of_month(today):
+        raise InvalidInput.field("period", f"figures are published for ended periods only; {value} ends on {end}")
+    return start, end
 
 
 def _in_scope(statement: Select[Any], scope: Scope, table: Any) -> Select[Any]:
@@ -133,71 +115,105 @@ def _in_scope(statement: Select[Any], scope: Scope, table: Any) -> Select[Any]:
     return statement
 
 
-def _cells(keys: Sequence[str], cells: Sequence[Cell]) -> list[FigureCell]:
-    return [
-        FigureCell(key=k, label=k.replace("_", " ").capitalize(), value=c.value, status=c.status)
-        for k, c in zip(keys, cells, strict=True)
-    ]
+@dataclass(frozen=True)
+class Tally:
+    """How many records a cell counts, a sum over them, and the sum of their keys."""
+
+    count: int = 0
+    amount: float = 0.0
+    key_sum: int = 0
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(self.count + other.count, self.amount + other.amount, self.key_sum + other.key_sum)
+
+    def __sub__(self, other: "Tally") -> "Tally":
+        return Tally(self.count - other.count, self.amount - other.amount, self.key_sum - other.key_sum)
+
+    def protect(self, minimum: int = 0) -> Cell:
+        return protect(self.count, self.key_sum, minimum)
+
+    def mean(self, largest_contribution: float, digits: int) -> float | None:
+        return disclosure.mean(self.amount, self.key_sum, self.protect(), largest_contribution, digits)
 
 
-def _derived(key: str, label: str, value: float | None) -> FigureCell:
-    """A share or mean, published only when disclosure control let it be computed."""
-    return FigureCell(
-        key=key,
-        label=label,
-        value=value,
-        status=CellStatus.published if value is not None else CellStatus.suppressed,
-    )
-
-
-def _total(cell: Cell) -> FigureCell:
-    return FigureCell(key="total", label="Total", value=cell.value, status=cell.status)
+def _sum(tallies: Iterable[Tally]) -> Tally:
+    total = Tally()
+    for tally in tallies:
+        total += tally
+    return total
 
 
 @dataclass(frozen=True)
 class Totals:
     """The running totals at the start and at the end of the period, summed over the scope."""
 
-    rows: dict[tuple[str, str, date], tuple[int, float]]
+    rows: dict[tuple[str, str, date], Tally]
     start: date
     end: date
 
-    def at(self, measure: str, key: str, month: date) -> tuple[int, float]:
-        return self.rows.get((measure, key, month), (0, 0.0))
+    def at(self, measure: str, key: str, month: date) -> Tally:
+        return self.rows.get((measure, key, month), Tally())
 
-    def during(self, measure: str, key: str) -> int:
+    def during(self, measure: str, key: str) -> Tally:
         """Events of the period: the total at its end minus the total at its start."""
-        return self.at(measure, key, self.end)[0] - self.at(measure, key, self.start)[0]
+        return self.at(measure, key, self.end) - self.at(measure, key, self.start)
 
-    def active(self, key: str, opened: str, ended: str) -> tuple[int, float]:
-        """Cases active at some moment of the period: opened before its end, not ended before its start."""
-        (opened_count, opened_sum), (ended_count, ended_sum) = (
-            self.at(opened, key, self.end),
-            self.at(ended, key, self.start),
-        )
-        return opened_count - ended_count, opened_sum - ended_sum
+    def during_any(self, measure: str) -> Tally:
+        """Events of the period whatever their key: the total of a breakdown, as a cell of its own."""
+        keys = {k for m, k, _ in self.rows if m == measure}
+        return _sum(self.during(measure, k) for k in keys)
 
-    def at_end(self, key: str) -> int:
-        return self.at("cases.opened", key, self.end)[0] - self.at("cases.ended", key, self.end)[0]
+    def state_at_end(self, measure: str, key: str) -> Tally:
+        return self.at(f"{rollups.STATE_PREFIX}{measure}", key, self.end)
+
+    def active_at_end(self) -> Tally:
+        return self.at("cases.opened", "", self.end) - self.at("cases.ended", "", self.end)
 
 
-async def read_totals(session: AsyncSession, scope: Scope, last_month: date) -> Totals:
-    # Totals do not grow after the refresh, so a period reaching past it reads the latest month.
-    start, end = (min(moment.date(), last_month) for moment in (scope.start, scope.end))
+async def read_totals(session: AsyncSession, scope: Scope) -> Totals:
     statement = _in_scope(
-        select(RU.measure, RU.key, RU.month, func.sum(RU.count), func.sum(RU.amount))
-        .where(RU.month.in_([start, end]))
+        select(RU.measure, RU.key, RU.month, func.sum(RU.count), func.sum(RU.amount), func.sum(RU.key_sum))
+        .where(RU.month.in_([scope.start, scope.end]))
         .group_by(RU.measure, RU.key, RU.month),
         scope,
         RU,
     )
     rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
-    return Totals({(m, k, month): (int(c), float(a)) for m, k, month, c, a in rows}, start, end)
+    tallies = {(m, k, _as_date(month)): Tally(int(c), float(a), int(s)) for m, k, month, c, a, s in rows}
+    return Totals(tallies, scope.start, scope.end)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _cell(key: str, cell: Cell, label: str | None = None) -> FigureCell:
+    return FigureCell(key=key, label=label or labels.label(key), value=cell.value, status=cell.status)
+
+
+def _derived(key: str, value: float | None, label: str | None = None) -> FigureCell:
+    """A share, mean or percentile: published only when computed from enough (perturbed) records."""
+    return FigureCell(
+        key=key,
+        label=label or labels.label(key),
+        value=value,
+        status=CellStatus.published if value is not None else CellStatus.suppressed,
+    )
+
+
+def _indicator(code: str, cells: list[FigureCell], total: Cell | None = None) -> Indicator:
+    return Indicator(
+        code=code,
+        title=INDICATORS[code],
+        unit="count",
+        total=_cell("total", total) if total is not None else None,
+        cells=cells,
+    )
 
 
 def _breakdown(code: str, totals: Totals, measure: str, keys: Sequence[str]) -> Indicator:
-    total, cells = protect_breakdown([totals.during(measure, k) for k in keys])
-    return Indicator(code=code, title=INDICATORS[code], unit="count", total=_total(total), cells=_cells(keys, cells))
+    cells = [_cell(k, totals.during(measure, k).protect()) for k in keys]
+    return _indicator(code, cells, totals.during_any(measure).protect())
 
 
 def signals_by_source(totals: Totals) -> Indicator:
@@ -205,87 +221,42 @@ def signals_by_source(totals: Totals) -> Indicator:
 
 
 def signals_by_life_domain(totals: Totals) -> Indicator:
-    # A signal may name several domains, so these cells overlap and have no total to subtract from.
+    """A signal may name several domains, so these cells overlap and have no total; sensitive ones need more."""
+
+    def minimum(domain: str) -> int:
+        return disclosure.SENSITIVE_MINIMUM if domain in disclosure.SENSITIVE_DOMAINS else 0
+
     keys = [d.value for d in LifeDomain]
-    return Indicator(
-        code="signals-by-life-domain",
-        title=INDICATORS["signals-by-life-domain"],
-        unit="count",
-        cells=_cells(keys, [protect(totals.during("signals.domain", k)) for k in keys]),
+    cells = [_cell(k, totals.during("signals.domain", k).protect(minimum(k))) for k in keys]
+    return _indicator("signals-by-life-domain", cells)
+
+
+def first_contact(totals: Totals) -> Indicator:
+    """Of the signals whose first-contact deadline fell in the period: reached by the deadline or not."""
+    within = totals.during("signals.contacted", "within").protect()
+    late = totals.during("signals.contacted", "late").protect()
+    total = totals.during_any("signals.contacted").protect()
+    cells = [_cell("within_target", within), _cell("late_or_never", late)]
+    return _indicator(
+        "first-contact-within-target", [*cells, _derived("share_within_target", rate(within, total))], total
     )
 
 
-async def first_contact(session: AsyncSession, scope: Scope, totals: Totals, dialect: str, today: date) -> Indicator:
-    """Of the signals whose deadline has come (or that had contact), the share reached within the target.
-
-    Contacted signals come from the totals; those still without contact depend on today, so they are
-    counted live (few rows, found by a partial index).
-    """
-    waiting = _days_between(dialect, func.date(today.isoformat()), func.date(SG.registered_at))
-    statement = _in_scope(
-        select(func.count())
-        .select_from(Signal)
-        .join(Team, TM.id == SG.team_id)
-        .where(
-            SG.first_contact_on.is_(None),
-            waiting > TM.first_contact_target_days,
-            SG.registered_at >= scope.start,
-            SG.registered_at < scope.end,
-        ),
-        scope,
-        SG,
-    )
-    overdue = int(await session.scalar(statement) or 0)
-    on_time, late = totals.during("signals.contacted", "within"), totals.during("signals.contacted", "late")
-    total, cells = protect_group(on_time + late + overdue, [on_time, late + overdue])
-    share = rate(cells[0], total)
-    return Indicator(
-        code="first-contact-within-target",
-        title=INDICATORS["first-contact-within-target"],
-        unit="count",
-        total=_total(total),
-        cells=[
-            *_cells(["within_target", "late_or_not_yet"], cells),
-            _derived("share_within_target", "Share within target (%)", share),
-        ],
-    )
-
-
-async def waiting_list(session: AsyncSession, scope: Scope, dialect: str, today: date) -> Indicator:
-    age = _days_between(dialect, func.date(today.isoformat()), func.date(SG.registered_at))
-    columns = [
-        func.sum(case((and_(age >= low, age <= high) if high is not None else age >= low, 1), else_=0))
-        for low, high, _ in AGE_BUCKETS
-    ]
-    statement = _in_scope(
-        select(*columns).where(
-            SG.status.in_([SignalStatus.open, SignalStatus.in_triage]), SG.registered_at < scope.end
-        ),
-        scope,
-        SG,
-    )
-    row = (await session.exec(statement)).one()  # type: ignore[call-overload]
-    total, cells = protect_breakdown([int(v or 0) for v in row])
-    return Indicator(
-        code="waiting-list",
-        title=INDICATORS["waiting-list"],
-        unit="count",
-        total=_total(total),
-        cells=_cells([label for _, _, label in AGE_BUCKETS], cells),
-    )
+def waiting_list(totals: Totals) -> Indicator:
+    """The signals still waiting for triage at the end of the period, by the days they had waited then."""
+    keys = [label for _, _, label in rollups.AGE_BUCKETS]
+    cells = [_cell(k, totals.state_at_end("waiting", k).protect()) for k in keys]
+    total = _sum(totals.state_at_end("waiting", k) for k in keys).protect()
+    return _indicator("waiting-list", cells, total)
 
 
 def cases_overview(totals: Totals) -> Indicator:
-    buckets = ORGANISATION_BUCKETS
-    opened = sum(totals.during("cases.opened", b) for b in buckets)
-    active_at_end = sum(totals.at_end(b) for b in buckets)
-    closed = sum(totals.during("cases.closed", r) for r in [*ClosureReason, ""])
-    return Indicator(
-        code="cases",
-        title=INDICATORS["cases"],
-        unit="count",
-        cells=_cells(["opened", "active_at_end", "closed"], [protect(opened), protect(active_at_end), protect(closed)]),
-    )
+    cells = [
+        _cell("opened", totals.during("cases.opened", "").protect()),
+        _cell("active_at_end", totals.active_at_end().protect()),
+        _cell("closed", totals.during_any("cases.closed").protect()),
+    ]
+    return _indicator("cases", cells)
 
 
 def closed_by_reason(totals: Totals) -> Indicator:
@@ -293,83 +264,52 @@ def closed_by_reason(totals: Totals) -> Indicator:
 
 
 def handled_by(totals: Totals) -> Indicator:
-    keys = [h.value for h in HandledBy]
-    total, cells = protect_breakdown([totals.during("cases.handled", k) for k in keys])
-    return Indicator(
-        code="handled-by",
-        title=INDICATORS["handled-by"],
-        unit="count",
-        total=_total(total),
-        cells=[*_cells(keys, cells), _derived("share_team", "Share handled by the team (%)", rate(cells[0], total))],
-    )
+    team = totals.during("cases.handled", HandledBy.team).protect()
+    specialist = totals.during("cases.handled", HandledBy.specialist_care).protect()
+    total = totals.during_any("cases.handled").protect()
+    cells = [_cell(HandledBy.team, team), _cell(HandledBy.specialist_care, specialist)]
+    return _indicator("handled-by", [*cells, _derived("share_team", rate(team, total))], total)
 
 
 async def lead_time(session: AsyncSession, scope: Scope) -> Indicator:
-    """Median and 80th percentile of the whole days from the first signal to closure, over enough cases only."""
+    """Closed cases by days from the first signal to closure, in bands; median and p80 interpolated within
+    the bands from their published counts, so neither is ever a real case's value."""
     statement = _in_scope(
-        select(LT.days, func.sum(LT.count))
-        .where(LT.month >= scope.start.date(), LT.month < scope.end.date())
-        .group_by(LT.days)
-        .order_by(LT.days),
+        select(LT.days, func.sum(LT.count), func.sum(LT.key_sum))
+        .where(LT.month >= scope.start, LT.month < scope.end)
+        .group_by(LT.days),
         scope,
         LT,
     )
-    histogram = [(int(days), int(count)) for days, count in (await session.exec(statement)).all()]  # type: ignore[call-overload]
-    count = sum(n for _, n in histogram)
-    cells = [
-        _derived(key, key, _percentile(histogram, count, fraction) if count >= MIN_RATE_DENOMINATOR else None)
-        for key, fraction in (("median", 0.5), ("p80", 0.8))
-    ]
-    return Indicator(
-        code="lead-time", title=INDICATORS["lead-time"], unit="days", total=_total(protect(count)), cells=cells
-    )
-
-
-def _percentile(histogram: Sequence[tuple[int, int]], count: int, fraction: float) -> float:
-    """The first value at or past the fraction of the cases (as SQL's percentile_disc)."""
-    seen = 0
-    for days, n in histogram:
-        seen += n
-        if seen >= fraction * count:
-            return float(days)
-    return float(histogram[-1][0])
-
-
-def _mean(amount: float, count: int, digits: int) -> float | None:
-    """A mean over enough cases only."""
-    return round(amount / count, digits) if count >= MIN_RATE_DENOMINATOR else None
+    tallies = {int(first): Tally(int(c), 0.0, int(k)) for first, c, k in (await session.exec(statement)).all()}  # type: ignore[call-overload]
+    bands = [(first, last, label, tallies.get(first, Tally()).protect()) for first, last, label in LEAD_TIME_BANDS]
+    published = [(first, last, cell.value or 0) for first, last, _, cell in bands]
+    cells = [_cell(label, cell, f"{labels.label(label)} dagen") for _, _, label, cell in bands]
+    percentiles = [_derived(k, disclosure.grouped_percentile(published, f)) for k, f in (("median", 0.5), ("p80", 0.8))]
+    return _indicator("lead-time", [*cells, *percentiles], _sum(tallies.values()).protect())
 
 
 def organisations_per_case(totals: Totals) -> Indicator:
-    active = [totals.active(b, "cases.opened", "cases.ended") for b in ORGANISATION_BUCKETS]
-    total, cells = protect_breakdown([count for count, _ in active])
-    mean = _mean(sum(amount for _, amount in active), sum(count for count, _ in active), 1)
-    return Indicator(
-        code="organisations-per-case",
-        title=INDICATORS["organisations-per-case"],
-        unit="count",
-        total=_total(total),
-        cells=[*_cells(ORGANISATION_BUCKETS, cells), _derived("mean", "Mean", mean)],
+    cells = [_cell(b, totals.during("cases.organisations", b).protect()) for b in ORGANISATION_BUCKETS]
+    total = totals.during_any("cases.organisations")
+    return _indicator(
+        "organisations-per-case", [*cells, _derived("mean", total.mean(rollups.MAX_ORGANISATIONS, 1))], total.protect()
     )
 
 
 def self_sufficiency_change(totals: Totals, domains: Sequence[InstrumentDomain]) -> Indicator:
-    """Per domain, of the cases measured at least twice: improved, unchanged, worsened, and the mean change."""
+    """Per domain, of the closed cases measured at least twice: improved, unchanged, worsened, mean change."""
     cells: list[FigureCell] = []
     for domain in domains:
         classes = ("improved", "unchanged", "worsened")
-        active = [totals.active(f"{domain.code}.{k}", "scores.opened", "scores.ended") for k in classes]
-        count = sum(c for c, _ in active)
-        _, parts = protect_group(count, [c for c, _ in active])
+        tallies = [totals.during("scores.closed", f"{domain.code}.{k}") for k in classes]
         cells += [
-            FigureCell(key=f"{domain.code}.{k}", label=f"{domain.name}: {k}", value=c.value, status=c.status)
-            for k, c in zip(classes, parts, strict=True)
+            _cell(f"{domain.code}.{k}", t.protect(), f"{domain.name}: {labels.CLASSES[k]}")
+            for k, t in zip(classes, tallies, strict=True)
         ]
-        mean = _mean(sum(a for _, a in active), count, 2)
-        cells.append(_derived(f"{domain.code}.mean_change", f"{domain.name}: mean change", mean))
-    return Indicator(
-        code="self-sufficiency-change", title=INDICATORS["self-sufficiency-change"], unit="count", cells=cells
-    )
+        mean = _sum(tallies).mean(MAX_SCORE_CHANGE, 2)
+        cells.append(_derived(f"{domain.code}.mean_change", mean, f"{domain.name}: {labels.CLASSES['mean_change']}"))
+    return _indicator("self-sufficiency-change", cells)
 
 
 async def municipality_read_by(session: AsyncSession, municipality_code: str | None, team_id: uuid.UUID | None) -> str:
@@ -396,55 +336,38 @@ async def compute(
     unknown = [w for w in wanted if w not in INDICATORS]
     if unknown:
         raise InvalidInput.field("indicator", f"unknown indicator '{unknown[0]}'; known: {', '.join(INDICATORS)}")
+    if team_id is not None and area_code is not None:
+        raise InvalidInput.field("areaCode", "ask for a team or for an area, not both: a team's area is its own")
     municipality_code = await municipality_read_by(session, municipality_code, team_id)
     if team_id is None and area_code is None:
         area_code = municipality_code
     if area_code is not None and not area_lies_in(area_code, municipality_code):
         raise InvalidInput.field("areaCode", f"lies outside {municipality_code}, the municipality this client reads")
-    start_day, end_day = parse_period(period, today)
-    scope = Scope(
-        team_id=team_id,
-        area_code=area_code,
-        start=datetime.combine(start_day, time.min, UTC),
-        end=datetime.combine(end_day + timedelta(days=1), time.min, UTC),
-    )
+    start_day, end_day = ended_period(period, today)
+    scope = Scope(team_id=team_id, area_code=area_code, start=start_day, end=end_day + timedelta(days=1))
     if area_code is not None:
         area = scope.in_area(HH.buurt_code)
         known = await session.scalar(select(HH.id).where(area).limit(1))  # type: ignore[arg-type]
         if known is None:
             raise InvalidInput.field("areaCode", "no household is registered in this area; check the code")
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    refreshed = await rollups.latest(session) or await rollups.refresh(session)
-    if refreshed is None:  # another process is building the very first totals
-        raise Unavailable("the figures are being prepared; try again in a minute")
-    totals = await read_totals(session, scope, refreshed.last_month)
+    refreshed = await final_totals_through(session, scope.end)
+    totals = await read_totals(session, scope)
     zrm_domains = await instrument_domains(session, *FIGURES_INSTRUMENT)
-    computations: dict[str, Callable[[], Awaitable[Indicator] | Indicator]] = {
+    computations: dict[str, Callable[[], Indicator]] = {
         "signals-by-source": lambda: signals_by_source(totals),
         "signals-by-life-domain": lambda: signals_by_life_domain(totals),
-        "first-contact-within-target": lambda: first_contact(session, scope, totals, dialect, today),
-        "waiting-list": lambda: waiting_list(session, scope, dialect, today),
+        "first-contact-within-target": lambda: first_contact(totals),
+        "waiting-list": lambda: waiting_list(totals),
         "cases": lambda: cases_overview(totals),
         "cases-closed-by-reason": lambda: closed_by_reason(totals),
         "handled-by": lambda: handled_by(totals),
-        "lead-time": lambda: lead_time(session, scope),
         "organisations-per-case": lambda: organisations_per_case(totals),
         "self-sufficiency-change": lambda: self_sufficiency_change(totals, zrm_domains),
     }
-    indicators = []
-    for code in wanted or INDICATORS:
-        computed = computations[code]()
-        indicators.append(await computed if inspect.isawaitable(computed) else computed)
-    if all(
-        cell.status is not CellStatus.published and (i.total is None or i.total.status is not CellStatus.published)
-        for i in indicators
-        for cell in i.cells
-    ):
-        raise InvalidInput.field(
-            "period",
-            "at this granularity every figure falls below the disclosure threshold; "
-            "choose a longer period or a larger area",
-        )
+    indicators = [
+        await lead_time(session, scope) if code == "lead-time" else computations[code]()
+        for code in wanted or INDICATORS
+    ]
     return Figures(
         selection=Selection(
             team_id=team_id,
@@ -456,17 +379,52 @@ async def compute(
             as_of=refreshed.finished_at,
         ),
         disclosure=DisclosureRules(
-            rounded_to=ROUND_TO, secret_below=SECRET_BELOW, min_rate_denominator=MIN_RATE_DENOMINATOR
+            method="cell-key",
+            max_noise=disclosure.MAX_NOISE,
+            variance=float(disclosure.VARIANCE),
+            not_published_up_to=disclosure.NOT_PUBLISHED_UP_TO,
+            sensitive_minimum=disclosure.SENSITIVE_MINIMUM,
+            min_rate_denominator=disclosure.MIN_RATE_DENOMINATOR,
         ),
         indicators=indicators,
     )
 
 
+async def final_totals_through(session: AsyncSession, end: date) -> Any:
+    """The refresh whose totals hold the period ending before `end` as final; one is run when none does."""
+    refreshed = await rollups.latest(session)
+    if refreshed is None or refreshed.final_before is None or refreshed.final_before < end:
+        refreshed = await rollups.refresh(session)
+    if refreshed is None:  # another process is bringing the totals up to date right now
+        raise Unavailable("the figures are being brought up to date; try again in a minute")
+    return refreshed
+
+
+CSV_HEADER = "period;area;asOf;indicator;key;label;value;status;rule"
+
+
+def rule_text(rules: DisclosureRules) -> str:
+    return (
+        f"cell key: noise at most {rules.max_noise}, variance {rules.variance:g}, "
+        f"no values 1-{rules.not_published_up_to}; sensitive life domains from {rules.sensitive_minimum}; "
+        f"shares and means from {rules.min_rate_denominator}"
+    )
+
+
 def to_csv(figures: Figures) -> str:
-    """One row per cell; a hidden value is '.', as CBS publishes it."""
-    lines = ["indicator,key,value,status"]
+    """One row per cell, as Dutch spreadsheets read it (semicolons, decimal commas, a byte-order mark), each
+    row saying what was selected, as of when, and by which rule its value was protected; a hidden value is
+    '.', as CBS publishes it."""
+    selection = figures.selection
+    area = f"team:{selection.team_id}" if selection.team_id else str(selection.area_code)
+    as_of = f"{selection.as_of:%Y-%m-%dT%H:%M:%SZ}" if selection.as_of else ""
+    rule = rule_text(figures.disclosure)
+    lines = [CSV_HEADER]
     for indicator in figures.indicators:
         for cell in ([indicator.total] if indicator.total else []) + indicator.cells:
-            value = "." if cell.value is None else f"{cell.value:g}"
-            lines.append(f"{indicator.code},{cell.key},{value},{cell.status}")
-    return "\n".join(lines) + "\n"
+            value = "." if cell.value is None else f"{cell.value:g}".replace(".", ",")
+            label = cell.label.replace('"', '""')
+            lines.append(
+                f'{selection.period};{area};{as_of};{indicator.code};{cell.key};"{label}";{value};{cell.status};"{rule}"'
+            )
+    return "\ufeff" + "\r\n".join(lines) + "\r\n"

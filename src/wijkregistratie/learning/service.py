@@ -23,7 +23,6 @@ from wijkregistratie.core.codes import CaseStatus, JournalKind
 from wijkregistratie.core.pagination import paginate
 from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
-from wijkregistratie.figures.disclosure import SECRET_BELOW
 from wijkregistratie.figures.service import municipality_read_by, parse_period
 from wijkregistratie.households.models import Household, Member
 from wijkregistratie.households.queries import household_names
@@ -37,6 +36,8 @@ from wijkregistratie.learning.schemas import (
 from wijkregistratie.teams.models import Team
 from wijkregistratie.teams.queries import team_by_id
 
+# The municipality reads a period's learning notes only when enough cases closed in it that none points to one.
+MINIMUM_NOTES = 8
 REDACTED = "[…]"
 EMAIL = re.compile(r"\S+@\S+")
 DIGITS = re.compile(r"\d[\d\s-]{3,}\d|\d{4}\s?[A-Za-z]{2}\b")
@@ -120,14 +121,14 @@ async def shared_learning_notes(
         else list((await session.exec(select(Team.id).where(Team.municipality_code == municipality))).all())
     )
     cases = [case for t in teams for case in (await session.exec(select(Case).where(_closed_in(t, start, end)))).all()]
-    withheld = len(cases) < SECRET_BELOW
+    withheld = len(cases) < MINIMUM_NOTES
     notes = [] if withheld else [await _shared(session, c) for c in cases]
     return SharedLearningNotes(
         team_id=team_id,
         period=period,
         start_date=start.date(),
         end_date=(end - timedelta(days=1)).date(),
-        minimum_notes=SECRET_BELOW,
+        minimum_notes=MINIMUM_NOTES,
         withheld=withheld,
         notes=sorted(notes, key=lambda n: (n.month, n.learning_note)),
     )

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import SignalStatus, Urgency
 from wijkregistratie.core.columns import (
     JsonDocument,
@@ -13,6 +14,7 @@ from wijkregistratie.core.columns import (
     json_field,
     optional_timestamp_field,
     partial_index,
+    record_key_field,
     text_field,
     timestamp_field,
 )
@@ -46,6 +48,8 @@ class Signal(SQLModel, table=True):
     status: str = code_field(default=SignalStatus.open.value)
     case_id: uuid.UUID | None = Field(default=None, foreign_key="cases.id", index=True)
     registered_at: datetime = timestamp_field(index=True)
+    # When it left the triage queue (accepted, declined or forwarded): the waiting list of any past moment.
+    triaged_at: datetime | None = optional_timestamp_field()
     # The neighbourhood (CBS BU code) at registration: figures group by where it happened, without a join.
     buurt_code: str | None = text_field(10, default=None)
     # Triage: the organisation it was forwarded to, why it was declined or forwarded, and first contact.
@@ -55,7 +59,12 @@ class Signal(SQLModel, table=True):
     first_contact_on: date | None = None
     # Set when the household's file was erased: the row stays, emptied, so the figures keep counting it.
     erased_at: datetime | None = optional_timestamp_field()
+    record_key: int = record_key_field()
     version: int = 1
+
+    def leave_queue(self, status: SignalStatus) -> None:
+        self.status = status
+        self.triaged_at = utcnow()
 
 
 class SignalAssignment(SQLModel, table=True):

@@ -163,7 +163,7 @@ async def accept(
         )
         case_id = opened.id
     else:
-        signal.status = SignalStatus.accepted
+        signal.leave_queue(SignalStatus.accepted)
         signal.case_id = case.id
         if case.first_signal_at is None or signal.registered_at < case.first_signal_at:
             case.first_signal_at = signal.registered_at
@@ -176,7 +176,7 @@ async def decline(
     session: AsyncSession, principal: Principal, signal_id: uuid.UUID, data: SignalDecline, if_match: str | None
 ) -> SignalRead:
     signal = await _signal_for_triage(session, principal, signal_id, if_match)
-    signal.status = SignalStatus.declined
+    signal.leave_queue(SignalStatus.declined)
     signal.triage_reason = data.reason
     return await _record(session, principal, signal, TriageActionKind.declined)
 
@@ -187,7 +187,7 @@ async def forward(
     signal = await _signal_for_triage(session, principal, signal_id, if_match)
     if await session.get(Organisation, data.organisation_id) is None:
         raise InvalidInput.field("organisationId", "unknown organisation")
-    signal.status = SignalStatus.forwarded
+    signal.leave_queue(SignalStatus.forwarded)
     signal.triage_reason = data.reason
     signal.forwarded_to_organisation_id = data.organisation_id
     return await _record(session, principal, signal, TriageActionKind.forwarded, to=data.organisation_id)
