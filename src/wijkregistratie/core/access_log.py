@@ -17,11 +17,13 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wijkregistratie.core.asgi import no_receive
 from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.database import REQUEST_STATE
-from wijkregistratie.core.errors import route_template
+from wijkregistratie.core.errors import failure_problem, problem_response, route_template
 from wijkregistratie.core.models import AccessLogEntry
 from wijkregistratie.core.purpose import PURPOSE_HEADER, Purpose
 from wijkregistratie.core.route_facts import RouteFacts, Subject, access_action
@@ -102,13 +104,20 @@ def logged(app: ASGIApp, facts: RouteFacts) -> ASGIApp:
     """`app` (a route's handler) with an access-log entry for every call, kept before the answer goes out."""
 
     async def call(scope: Scope, receive: Receive, send: Send) -> None:
-        written = False
+        written = refused = False
 
         async def log_then_send(message: Message) -> None:
-            nonlocal written
+            nonlocal written, refused
+            if refused:  # the caller has been answered that the entry could not be kept
+                return
             if message["type"] == "http.response.start":
                 written = True
-                await _write(scope, facts, message["status"])
+                try:
+                    await _write(scope, facts, message["status"])
+                except Exception as exc:  # no entry, no answer: the caller is told, in a problem of its own
+                    refused = True
+                    await problem_response(Request(scope), failure_problem(exc))(scope, no_receive, send)
+                    return
             await send(message)
 
         try:

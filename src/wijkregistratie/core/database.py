@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import Select, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,6 +78,21 @@ def transaction_lock(name: str, *, wait: bool = True) -> Select[Any]:
     at once whether the lock was free. PostgreSQL only: SQLite runs one writing transaction at a time."""
     lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
     return select(lock(lock_key(name)))
+
+
+# A write that changes nothing: on SQLite it starts the transaction as a writer, which holds the whole
+# database's write lock until commit (reads alone run outside any transaction there).
+SQLITE_WRITE_LOCK = text("UPDATE idempotency_keys SET key = key WHERE 0 = 1")
+
+
+async def hold_transaction_locks(session: AsyncSession, names: list[str]) -> None:
+    """Wait for the named locks and hold them until the transaction ends, taken in one order so that two
+    transactions wanting the same locks cannot deadlock. SQLite has one lock, for every writer."""
+    if session.get_bind().dialect.name != "postgresql":
+        await session.exec(SQLITE_WRITE_LOCK)  # type: ignore[call-overload]
+        return
+    for name in sorted(set(names)):
+        await session.scalar(transaction_lock(name))
 
 
 async def try_transaction_lock(session: AsyncSession, name: str) -> bool:

@@ -291,6 +291,42 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
 
 
+# SQLSTATE classes and codes that say the connection, not the request, failed: connection exceptions (08),
+# the server shutting down or starting up (57P01-57P03), and too many connections (53300).
+LOST_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    return str(state or "")
+
+
+def connection_lost(exc: DBAPIError) -> bool:
+    """Whether a database error means the database could not be reached, rather than a refused statement.
+
+    SQLAlchemy marks a disconnect it recognises; asyncpg's own connection errors arrive wrapped, their
+    cause an OSError (refused, reset) or an error with a connection SQLSTATE.
+    """
+    if exc.connection_invalidated:
+        return True
+    causes = [exc.orig, getattr(exc.orig, "__cause__", None), exc.__cause__]
+    if any(isinstance(cause, OSError | TimeoutError) for cause in causes):
+        return True
+    if any(type(cause).__name__ in {"ConnectionDoesNotExistError", "InterfaceError"} for cause in causes):
+        return "connection" in str(exc.orig).lower()
+    return _sqlstate(exc).startswith(LOST_CONNECTION_STATES)
+
+
+def failure_problem(exc: Exception) -> Problem:
+    """What a failure that happened while an answer was being kept (the access log's entry, the idempotency
+    record) answers instead: 503 when the database could not be reached, else a plain server error."""
+    unreachable = isinstance(exc, OperationalError | ConnectionError) or (
+        isinstance(exc, DBAPIError) and connection_lost(exc)
+    )
+    return Unavailable() if unreachable else Problem(Problem.example)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -329,17 +365,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if connection_lost(exc):
+            return await _unavailable(request, exc)
         # SQLSTATE class 22 (data exception): a value that passed validation but that the database cannot
         # hold or compare, such as a NUL character in a query parameter. Bad input, not a server error.
-        state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
-        if isinstance(exc, DataError) or str(state or "").startswith("22"):
+        if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
             log.warning("value refused by the database on %s", route_template(request.scope))
             return problem_response(request, InvalidInput("A value in the request cannot be stored or searched for."))
         return await _unexpected(request, exc)
 
     @app.exception_handler(OperationalError)
-    async def _unavailable(request: Request, exc: OperationalError) -> JSONResponse:
-        log.error("database unavailable: %s", type(exc.orig).__name__)
+    @app.exception_handler(ConnectionError)
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        log.error("database unavailable: %s on %s", type(cause).__name__, route_template(request.scope))
         return problem_response(request, Unavailable())
 
     @app.exception_handler(Exception)

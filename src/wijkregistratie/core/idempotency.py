@@ -33,6 +33,7 @@ from wijkregistratie.core.errors import (
     NotFound,
     Problem,
     Unauthorized,
+    failure_problem,
     problem_response,
 )
 from wijkregistratie.core.models import IdempotencyRecord
@@ -111,9 +112,13 @@ def idempotent(app: ASGIApp) -> ASGIApp:
                 answer["body"] += message.get("body", b"")
                 if message.get("more_body"):
                     return
-                async with sessionmaker() as session:
-                    await _settle(session, reservation, answer, _subject(scope))
                 settled = True
+                try:
+                    async with sessionmaker() as session:
+                        await _settle(session, reservation, answer, _subject(scope))
+                except Exception as exc:  # the answer could not be kept: say so rather than lose it silently
+                    await problem_response(Request(scope), failure_problem(exc))(scope, no_receive, send)
+                    return
                 start = {"type": "http.response.start", "status": answer["status"], "headers": answer["headers"]}
                 await send(start)
                 await send({"type": "http.response.body", "body": answer["body"]})

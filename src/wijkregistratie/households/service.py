@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.access.rules import sees_bsn
 from wijkregistratie.access.visibility import households_visible_to, visible_household, writable_household
 from wijkregistratie.core.access_log import note_subjects
+from wijkregistratie.core.database import hold_transaction_locks
 from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match, new_version
 from wijkregistratie.core.identifiers import BsnVault, mask_bsn
@@ -28,6 +29,17 @@ from wijkregistratie.households.schemas import (
     MemberRead,
     MemberUpdate,
 )
+
+
+async def serialise_registration(
+    session: AsyncSession, vault: BsnVault, address: Address, members: Sequence[MemberCreate]
+) -> None:
+    """Registrations of the same address or person wait for each other until commit, so two signals sent at
+    the same moment for a new household find one household between them, not one each."""
+    addition = (address.house_number_addition or "").upper()
+    names = [f"household-address:{address.postcode}:{address.house_number}:{addition}"]
+    names += [f"household-bsn:{vault.hash(m.bsn)}" for m in members if m.bsn]
+    await hold_transaction_locks(session, names)
 
 
 async def find_by_bsn(session: AsyncSession, vault: BsnVault, bsn: str) -> Household | None:

@@ -96,6 +96,7 @@ async def _resolve_household(
         raise InvalidInput.field("household.address", "give the address and members with a BSN, or the household id")
     if reference.bsn is not None and not any(m.bsn == reference.bsn for m in reference.members):
         raise InvalidInput.field("household.members", "include the person whose BSN is given")
+    await households.serialise_registration(session, vault, address, reference.members)
     for bsn in [m.bsn for m in reference.members if m.bsn]:
         found = await households.find_by_bsn(session, vault, bsn)
         if found:
