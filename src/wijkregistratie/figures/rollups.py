@@ -248,12 +248,12 @@ async def refresh(session: AsyncSession, *, full: bool = False) -> FigureRefresh
 async def _first_month(session: AsyncSession, last_month: date) -> date:
     earliest = await session.scalar(text("SELECT MIN(registered_at) FROM signals"))
     opened = await session.scalar(text("SELECT MIN(opened_at) FROM cases"))
-    firsts = [_as_date(m) for m in (earliest, opened) if m is not None]
+    firsts = [as_date(m) for m in (earliest, opened) if m is not None]
     return first_of_month(min(firsts)) if firsts else last_month
 
 
-def _as_date(value: object) -> date:
-    """SQLite answers MIN() over timestamps as text."""
+def as_date(value: object) -> date:
+    """A date from what the database answers: SQLite gives dates and timestamps as text."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).date()
     return date.fromisoformat(str(value)[:10])

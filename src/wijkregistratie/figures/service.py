@@ -12,7 +12,7 @@ that differ by the same few records and average their independent noise away.
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from wijkregistratie.core.codes import ClosureReason, HandledBy, LifeDomain, Sig
 from wijkregistratie.core.errors import Forbidden, InvalidInput, Unavailable
 from wijkregistratie.figures import disclosure, labels, rollups
 from wijkregistratie.figures.disclosure import Cell, CellStatus, protect, rate
-from wijkregistratie.figures.models import FigureLeadTime, FigureRollup
+from wijkregistratie.figures.models import FigureLeadTime, FigureRefresh, FigureRollup
 from wijkregistratie.figures.schemas import DisclosureRules, FigureCell, Figures, Indicator, Selection
 from wijkregistratie.households.models import Household
 from wijkregistratie.municipalities.service import area_lies_in
@@ -136,13 +136,6 @@ class Tally:
         return disclosure.mean(self.amount, self.key_sum, self.protect(), largest_contribution, digits)
 
 
-def _sum(tallies: Iterable[Tally]) -> Tally:
-    total = Tally()
-    for tally in tallies:
-        total += tally
-    return total
-
-
 @dataclass(frozen=True)
 class Totals:
     """The running totals at the start and at the end of the period, summed over the scope."""
@@ -161,7 +154,7 @@ class Totals:
     def during_any(self, measure: str) -> Tally:
         """Events of the period whatever their key: the total of a breakdown, as a cell of its own."""
         keys = {k for m, k, _ in self.rows if m == measure}
-        return _sum(self.during(measure, k) for k in keys)
+        return sum((self.during(measure, k) for k in keys), Tally())
 
     def state_at_end(self, measure: str, key: str) -> Tally:
         return self.at(f"{rollups.STATE_PREFIX}{measure}", key, self.end)
@@ -179,12 +172,8 @@ async def read_totals(session: AsyncSession, scope: Scope) -> Totals:
         RU,
     )
     rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
-    tallies = {(m, k, _as_date(month)): Tally(int(c), float(a), int(s)) for m, k, month, c, a, s in rows}
+    tallies = {(m, k, rollups.as_date(month)): Tally(int(c), float(a), int(s)) for m, k, month, c, a, s in rows}
     return Totals(tallies, scope.start, scope.end)
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _cell(key: str, cell: Cell, label: str | None = None) -> FigureCell:
@@ -246,7 +235,7 @@ def waiting_list(totals: Totals) -> Indicator:
     """The signals still waiting for triage at the end of the period, by the days they had waited then."""
     keys = [label for _, _, label in rollups.AGE_BUCKETS]
     cells = [_cell(k, totals.state_at_end("waiting", k).protect()) for k in keys]
-    total = _sum(totals.state_at_end("waiting", k) for k in keys).protect()
+    total = sum((totals.state_at_end("waiting", k) for k in keys), Tally()).protect()
     return _indicator("waiting-list", cells, total)
 
 
@@ -286,7 +275,7 @@ async def lead_time(session: AsyncSession, scope: Scope) -> Indicator:
     published = [(first, last, cell.value or 0) for first, last, _, cell in bands]
     cells = [_cell(label, cell, f"{labels.label(label)} dagen") for _, _, label, cell in bands]
     percentiles = [_derived(k, disclosure.grouped_percentile(published, f)) for k, f in (("median", 0.5), ("p80", 0.8))]
-    return _indicator("lead-time", [*cells, *percentiles], _sum(tallies.values()).protect())
+    return _indicator("lead-time", [*cells, *percentiles], sum(tallies.values(), Tally()).protect())
 
 
 def organisations_per_case(totals: Totals) -> Indicator:
@@ -307,7 +296,7 @@ def self_sufficiency_change(totals: Totals, domains: Sequence[InstrumentDomain])
             _cell(f"{domain.code}.{k}", t.protect(), f"{domain.name}: {labels.CLASSES[k]}")
             for k, t in zip(classes, tallies, strict=True)
         ]
-        mean = _sum(tallies).mean(MAX_SCORE_CHANGE, 2)
+        mean = sum(tallies, Tally()).mean(MAX_SCORE_CHANGE, 2)
         cells.append(_derived(f"{domain.code}.mean_change", mean, f"{domain.name}: {labels.CLASSES['mean_change']}"))
     return _indicator("self-sufficiency-change", cells)
 
@@ -390,7 +379,7 @@ async def compute(
     )
 
 
-async def final_totals_through(session: AsyncSession, end: date) -> Any:
+async def final_totals_through(session: AsyncSession, end: date) -> FigureRefresh:
     """The refresh whose totals hold the period ending before `end` as final; one is run when none does."""
     refreshed = await rollups.latest(session)
     if refreshed is None or refreshed.final_before is None or refreshed.final_before < end:
