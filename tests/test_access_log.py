@@ -3,11 +3,14 @@
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import delete, text, update
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import select
 
-from tests.conftest import FIRST_VERSION, Caller, Story, World, run_async
+from tests.conftest import FIRST_VERSION, Caller, Server, Story, World, run_async, settings_for_tests
 from wijkregistratie.core.access_log import purge
 from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.models import AccessLogEntry
@@ -61,6 +64,37 @@ def test_every_look_and_change_is_logged_with_who_what_why_and_where(
     assert refused["outcome"] == "refused" and refused["status"] == 404
     change = next(e for e in entries if e["action"] == "change")
     assert change["resourceType"] == "plan" and change["organisationId"] == str(world.orgs["ggz"])
+
+
+def test_a_look_is_logged_in_the_transaction_that_reads(world: World, story: Story) -> None:
+    """One session per logged read: its entry is stored with the request's own commit, and the file its
+    address names is not looked up a second time for it."""
+    with Server(settings_for_tests(world.api.database_url)) as server, httpx.Client(base_url=server.url) as http:
+        caller = Caller(http, world.ggz.client_id, world.ggz.secret, world.ggz.organisation_id)
+        caller.token()
+        application: Any = server.server.config.app
+        opened, sessionmaker = [], application.state.sessionmaker
+        application.state.sessionmaker = lambda: opened.append(1) or sessionmaker()
+        statements: list[str] = []
+        engine = application.state.engine.sync_engine
+        listener = lambda *arguments: statements.append(arguments[2])  # noqa: E731
+        sqlalchemy_event.listen(engine, "before_cursor_execute", listener)
+        try:
+            response = caller.get(f"/v1/cases/{story.case['id']}", headers={"Purpose-Of-Use": "coordination"})
+        finally:
+            sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
+            application.state.sessionmaker = sessionmaker
+    assert response.status_code == 200, response.text
+    assert len(opened) == 1
+    assert sum(1 for s in statements if "INSERT INTO access_log" in s) == 1
+
+    async def latest(session: Any) -> AccessLogEntry:
+        statement = select(AccessLogEntry).where(AccessLogEntry.client_id == world.ggz.client_id)
+        return (await session.exec(statement.order_by(AccessLogEntry.id.desc()))).first()  # type: ignore[union-attr]
+
+    entry = run_async(world.api.database_url, latest)
+    assert (entry.action, entry.status, str(entry.case_id)) == ("read", 200, story.case["id"])
+    assert str(entry.household_id) == story.case["householdId"]
 
 
 def test_a_household_can_be_shown_who_looked_at_its_file(world: World, story: Story, auditor: Caller) -> None:

@@ -6,9 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 
-from tests.conftest import Caller, World, new_address, new_member, run_async
+from tests.conftest import Caller, Server, World, new_address, new_member, run_async, settings_for_tests
 from wijkregistratie.core.clock import utcnow
+from wijkregistratie.core.database import REQUEST_STATE
 from wijkregistratie.core.idempotency import request_fingerprint
 from wijkregistratie.core.models import IdempotencyRecord
 
@@ -112,6 +115,43 @@ def test_a_committed_request_whose_answer_was_lost_is_not_run_again(world: World
     lost = _post(world.housing, body, key)
     assert lost.status_code == 409
     assert "answer was lost" in lost.json()["detail"]
+
+
+class DownAfterTheCommit:
+    """A sessionmaker that stops giving sessions once a request's unit of work has committed, as if the
+    process died, or its database went away, in the moment after the commit."""
+
+    def __init__(self, sessionmaker: Any) -> None:
+        self.sessionmaker, self.down = sessionmaker, False
+
+    def __call__(self) -> Any:
+        if self.down:
+            raise ConnectionRefusedError("the database went away after the commit")
+        session = self.sessionmaker()
+
+        @event.listens_for(session.sync_session, "after_commit")
+        def _went_down(orm_session: OrmSession) -> None:
+            self.down = self.down or REQUEST_STATE in orm_session.info
+
+        return session
+
+
+def test_an_answer_is_kept_with_its_change(world: World) -> None:
+    """Nothing the answer needs happens after the commit: a retry after a crash right after it replays the
+    answer, instead of learning only that the change was made."""
+    body, key = _signal_body(world), str(uuid.uuid4())
+    with Server(settings_for_tests(world.api.database_url)) as server, httpx.Client(base_url=server.url) as http:
+        caller = Caller(http, world.housing.client_id, world.housing.secret, world.housing.organisation_id)
+        caller.token()
+        application: Any = server.server.config.app
+        broken = application.state.sessionmaker = DownAfterTheCommit(application.state.sessionmaker)
+        first = _post(caller, body, key)
+        assert broken.down, "the request's unit of work committed"
+        application.state.sessionmaker = broken.sessionmaker  # the process has come back
+        again = _post(caller, body, key)
+    assert first.status_code == again.status_code == 201, (first.text, again.text)
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
 
 
 def test_a_malformed_key_is_refused(world: World) -> None:

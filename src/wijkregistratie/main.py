@@ -20,7 +20,7 @@ from wijkregistratie.auth.service import grant_of
 from wijkregistratie.cases.api import router as cases_router
 from wijkregistratie.consents.api import router as consents_router
 from wijkregistratie.core.clients import ClientRegistry
-from wijkregistratie.core.database import create_engine, create_sessionmaker
+from wijkregistratie.core.database import create_sessionmaker, engine_of
 from wijkregistratie.core.discovery import import_all_models
 from wijkregistratie.core.docs import router as docs_router
 from wijkregistratie.core.errors import install_error_handlers
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_engine(settings.database_url)
+        app.state.engine = engine_of(settings)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         grants = ClientRegistry(partial(grant_of, app.state.sessionmaker))
         app.state.authenticator = Authenticator(settings, grants)

@@ -1,9 +1,10 @@
 """The access log (NEN 7513, BIO 8.15): who looked at or changed which file, when, why, from where, and
 with what outcome — refusals included.
 
-Every call of a route that declares it serves personal data leaves one entry, written in a transaction
-of its own just before the answer goes out (an answer whose entry cannot be written is not given), so a
-refused or failed request is logged as well as a successful one. Reads of personal data must state their
+Every call of a route that declares it serves personal data leaves one entry. An answer is logged in the
+request's own transaction (a before-commit hook), so it is given only if its entry was stored with it; a
+request refused or failed before its commit is logged in a transaction of its own just before its answer
+goes out (an answer whose entry cannot be written is not given). Reads of personal data must state their
 purpose in the `Purpose-Of-Use` header (checked with authentication, in `security.authenticate`). The
 log is append-only: there is no API to change it, and on PostgreSQL a trigger refuses every UPDATE and
 every DELETE of an entry younger than the five-year minimum, whoever asks; the worker removes entries past
@@ -22,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wijkregistratie.core.asgi import no_receive
 from wijkregistratie.core.clock import utcnow
-from wijkregistratie.core.database import REQUEST_STATE
+from wijkregistratie.core.database import REQUEST_STATE, answer_of, before_commit, committed
 from wijkregistratie.core.errors import failure_problem, problem_response, route_template
 from wijkregistratie.core.models import AccessLogEntry
 from wijkregistratie.core.purpose import PURPOSE_HEADER, Purpose
@@ -105,6 +106,16 @@ def logged(app: ASGIApp, facts: RouteFacts) -> ASGIApp:
 
     async def call(scope: Scope, receive: Receive, send: Send) -> None:
         written = refused = False
+        logged_status: int | None = None
+
+        async def log_with_change(session: AsyncSession) -> None:
+            nonlocal logged_status
+            response = answer_of(scope)
+            if response is not None:
+                session.add_all(await _entries(session, scope, facts, response.status_code))
+                logged_status = response.status_code
+
+        before_commit(scope, log_with_change)
 
         async def log_then_send(message: Message) -> None:
             nonlocal written, refused
@@ -112,12 +123,13 @@ def logged(app: ASGIApp, facts: RouteFacts) -> ASGIApp:
                 return
             if message["type"] == "http.response.start":
                 written = True
-                try:
-                    await _write(scope, facts, message["status"])
-                except Exception as exc:  # no entry, no answer: the caller is told, in a problem of its own
-                    refused = True
-                    await problem_response(Request(scope), failure_problem(exc))(scope, no_receive, send)
-                    return
+                if not (committed(scope) and message["status"] == logged_status):
+                    try:
+                        await _write(scope, facts, message["status"])
+                    except Exception as exc:  # no entry, no answer: the caller is told, in a problem of its own
+                        refused = True
+                        await problem_response(Request(scope), failure_problem(exc))(scope, no_receive, send)
+                        return
             await send(message)
 
         try:
@@ -129,36 +141,48 @@ def logged(app: ASGIApp, facts: RouteFacts) -> ASGIApp:
     return call
 
 
-async def _write(scope: Scope, facts: RouteFacts, status: int, *, strict: bool = True) -> None:
+async def _entries(session: AsyncSession, scope: Scope, facts: RouteFacts, status: int) -> list[AccessLogEntry]:
+    """One entry per file the request showed or changed, or else per file its address names."""
     principal = scope.get("state", {}).get("principal")
     purpose = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == _PURPOSE_HEADER), None)
     route, params = route_template(scope), dict(scope.get("path_params", {}))
     resource_type, resource_id = _resource(route, params)
     client = scope.get("client")
+    subjects = list(scope.get("state", {}).get(DISCLOSED, []))
+    if facts.subject and not _names_its_address(subjects, params):
+        subjects.append(await facts.subject(session, params))
+    return [
+        AccessLogEntry(
+            client_id=principal.client_id if principal else None,
+            organisation_id=principal.organisation_id if principal else None,
+            professional_id=principal.actor_professional_id if principal else None,
+            action=access_action(scope["method"], route, facts),
+            method=scope["method"],
+            route=route,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            case_id=subject.case_id,
+            household_id=subject.household_id,
+            purpose=purpose if purpose in _PURPOSES else None,
+            source_address=client[0] if client else None,
+            status=status,
+            outcome=outcome(status),
+        )
+        for subject in distinct_subjects(subjects)
+    ]
+
+
+def _names_its_address(subjects: list[Subject], params: Mapping[str, Any]) -> bool:
+    """Whether the route already named the file its address is about (with its household), so that the
+    address need not be looked up again."""
+    named = {str(v) for v in params.values()}
+    return any(s.household_id and str(s.case_id or s.household_id) in named for s in subjects)
+
+
+async def _write(scope: Scope, facts: RouteFacts, status: int, *, strict: bool = True) -> None:
     try:
         async with scope["app"].state.sessionmaker() as session:
-            subjects = list(scope.get("state", {}).get(DISCLOSED, []))
-            if facts.subject:
-                subjects.append(await facts.subject(session, params))
-            session.add_all(
-                AccessLogEntry(
-                    client_id=principal.client_id if principal else None,
-                    organisation_id=principal.organisation_id if principal else None,
-                    professional_id=principal.actor_professional_id if principal else None,
-                    action=access_action(scope["method"], route, facts),
-                    method=scope["method"],
-                    route=route,
-                    resource_type=resource_type,
-                    resource_id=resource_id,
-                    case_id=subject.case_id,
-                    household_id=subject.household_id,
-                    purpose=purpose if purpose in _PURPOSES else None,
-                    source_address=client[0] if client else None,
-                    status=status,
-                    outcome=outcome(status),
-                )
-                for subject in distinct_subjects(subjects)
-            )
+            session.add_all(await _entries(session, scope, facts, status))
             await session.commit()
     except Exception as exc:
         log.error("access log entry not written: %s", type(exc).__name__)

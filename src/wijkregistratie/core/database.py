@@ -2,29 +2,37 @@
 
 One unit of work per request: the session is committed when the route function returns and
 before the response is sent, so nothing is acknowledged that is not stored. Whatever must be part of
-that same commit (the idempotency key being used up, say) is registered as a before-commit hook on the
-request, so this module needs to know none of it.
+that same commit (the answer kept for its Idempotency-Key, the access-log entry) is registered as a
+before-commit hook on the request, so this module needs to know none of it; the hooks find the route's
+answer, built before the commit, with `answer_of`.
 """
 
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import Select, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wijkregistratie.core.settings import Settings
 
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 BEFORE_COMMIT = "before_commit"  # request state: hooks that run in the request's transaction, last
 # The session of a request carries that request's state, so what a service learns (whose file it showed,
 # for the access log) reaches the layers around the route.
 REQUEST_STATE = "request_state"
+ANSWER = "answer"  # request state: the route's response, built before its unit of work commits
+COMMITTED = "committed"  # request state: the unit of work committed
 
 
-def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
+    """The engine of one process. PostgreSQL connections are not pinged at every checkout (three round
+    trips each): a connection the server dropped fails its request with 503 and makes the pool replace
+    every connection older than it, so the next request finds a live one."""
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(database_url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,9 +43,26 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_size", 20)
-    kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
+
+
+def engine_of(settings: Settings) -> AsyncEngine:
+    """The engine of a long-running process (an API worker, the worker), its pool as configured."""
+    return create_engine(
+        settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
+    )
+
+
+def answer_of(scope: MutableMapping[str, Any]) -> Response | None:
+    """The route's answer once the route has returned it (before the commit, so a hook can keep it); None
+    before, and for an answer streamed after the commit, whose body nothing can keep."""
+    answer = scope.get("state", {}).get(ANSWER)
+    return answer if isinstance(answer, Response) and isinstance(getattr(answer, "body", None), bytes) else None
+
+
+def committed(scope: MutableMapping[str, Any]) -> bool:
+    """Whether the request's unit of work committed: what its hooks added is stored."""
+    return bool(scope.get("state", {}).get(COMMITTED))
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -53,12 +78,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the route returns, rolled back on any error."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
-        session.info[REQUEST_STATE] = request.scope.setdefault("state", {})
+        state = session.info[REQUEST_STATE] = request.scope.setdefault("state", {})
         try:
             yield session
-            for hook in getattr(request.state, BEFORE_COMMIT, []):
+            for hook in state.get(BEFORE_COMMIT, []):
                 await hook(session)
             await session.commit()
+            state[COMMITTED] = True
         except BaseException:
             await session.rollback()
             raise

@@ -1,12 +1,12 @@
 """Idempotency-Key on every authenticated POST: a retry gets the first answer instead of a second change.
 
 The key is reserved in a transaction of its own before the request runs, scoped to the authenticated
-client. The request's own transaction marks the reservation `committed` as it commits its change (a
-before-commit hook of its unit of work), so a change and the fact that the key was used are one; the
-answer is stored right after. A retry then gets
-the stored answer; the same key with another request gets 422; a key whose first request is still running
-gets 409. A reservation whose request never committed (the process died) may be taken over after a minute;
-one that committed but whose answer was lost is never run again (409 says so).
+client. The request's own transaction stores the answer with the change (a before-commit hook of its unit
+of work, which finds the answer the route built), so a change and the answer its retry gets are one: a
+process that dies after the commit leaves the answer behind. A retry then gets the stored answer; the
+same key with another request gets 422; a key whose first request is still running gets 409. A
+reservation whose request never committed (the process died) may be taken over after a minute. Only an
+answer streamed after the commit is stored after it; if that is lost, the key is never run again (409).
 """
 
 import hashlib
@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wijkregistratie.core.access_log import DISCLOSED
 from wijkregistratie.core.asgi import no_receive, read_body, replaying
 from wijkregistratie.core.clock import utcnow
-from wijkregistratie.core.database import before_commit
+from wijkregistratie.core.database import answer_of, before_commit, committed
 from wijkregistratie.core.errors import (
     Conflict,
     IdempotencyKeyReused,
@@ -53,15 +53,29 @@ def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> st
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), query, body])).hexdigest()
 
 
-async def mark_committed(session: AsyncSession, reservation: uuid.UUID) -> None:
-    """Run by the request's unit of work just before it commits: the key is used up with the change."""
+async def use_up(session: AsyncSession, reservation: uuid.UUID, scope: Scope) -> bool:
+    """Run by the request's unit of work just before it commits: the key is used up with the change, and
+    the route's answer is kept with it. False when the answer could not be kept yet (it is streamed)."""
+    response = answer_of(scope)
+    kept: dict[str, Any] = {"state": "committed"}
+    if response is not None:
+        subject = _subject(scope)
+        kept = {
+            "state": "completed",
+            "status_code": response.status_code,
+            "headers": _replayed_headers(response.raw_headers),
+            "body": bytes(response.body),
+            "case_id": subject.case_id,
+            "household_id": subject.household_id,
+        }
     result = await session.exec(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.id == reservation, IdempotencyRecord.state == "in_progress")  # type: ignore[arg-type]
-        .values(state="committed")
+        .values(**kept)
     )
     if result.rowcount != 1:
         raise Conflict("Another request took this Idempotency-Key over; retry with it.")
+    return response is not None
 
 
 def idempotent(app: ASGIApp) -> ASGIApp:
@@ -94,17 +108,22 @@ def idempotent(app: ASGIApp) -> ASGIApp:
                 await _refuse(scope, send, NotFound("There is no answer at this key that you may see."))
             return
         reservation = record.id
+        kept = settled = False
 
-        async def use_up(session: AsyncSession) -> None:
-            await mark_committed(session, reservation)
+        async def keep_with_change(session: AsyncSession) -> None:
+            nonlocal kept
+            kept = await use_up(session, reservation, scope)
 
-        before_commit(scope, use_up)
+        before_commit(scope, keep_with_change)
         answer: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
-        settled = False
 
         async def settle_then_send(message: Message) -> None:
             # The answer is kept (or the key freed) before the caller gets it, so its retry finds it.
             nonlocal settled
+            if kept and committed(scope):  # stored with the change
+                settled = True
+                await send(message)
+                return
             if message["type"] == "http.response.start":
                 answer["status"], answer["headers"] = message["status"], list(message.get("headers", []))
                 return
@@ -218,15 +237,15 @@ async def _settle(session: AsyncSession, reservation: uuid.UUID, answer: dict[st
     else:
         record.state = "completed"
         record.status_code = answer["status"]
-        record.headers = [
-            [name.decode("latin-1"), value.decode("latin-1")]
-            for name, value in answer["headers"]
-            if name.lower() not in NOT_REPLAYED
-        ]
+        record.headers = _replayed_headers(answer["headers"])
         record.body = answer["body"]
         record.case_id, record.household_id = subject.case_id, subject.household_id
         session.add(record)
     await session.commit()
+
+
+def _replayed_headers(headers: list[tuple[bytes, bytes]]) -> list[list[str]]:
+    return [[n.decode("latin-1"), v.decode("latin-1")] for n, v in headers if n.lower() not in NOT_REPLAYED]
 
 
 async def _replay(record: IdempotencyRecord, send: Send) -> None:

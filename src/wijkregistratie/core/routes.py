@@ -6,16 +6,19 @@ at it), and the Idempotency-Key. A router states the facts its routes share with
 a route that differs says so with `declare(...)` (see `route_facts`).
 """
 
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any, ClassVar
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkregistratie.core.access_log import logged
 from wijkregistratie.core.asgi import BodyTooLarge, no_receive, read_body, replaying
+from wijkregistratie.core.database import ANSWER
 from wijkregistratie.core.errors import InvalidInput, InvalidParam, PayloadTooLarge, problem_response
 from wijkregistratie.core.idempotency import idempotent
 from wijkregistratie.core.route_facts import NOT_PERSONAL, RouteFacts, facts_for
@@ -95,6 +98,17 @@ class Route(APIRoute):
         edge = limited(edge, self.facts)
         edge = logged(edge, self.facts) if self.facts.personal or self.facts.logged else edge
         self._edge = strict_query(edge, frozenset(_query_names(self.dependant)))
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answered(request: Request) -> Response:
+            # Kept where the request's unit of work finds it: its hooks store it with the change.
+            response = await handler(request)
+            request.scope.setdefault("state", {})[ANSWER] = response
+            return response
+
+        return answered
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods and scope["method"] not in self.methods:

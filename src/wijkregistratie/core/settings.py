@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./wijkregistratie.db",
         validation_alias=AliasChoices("DATABASE_URL", "WR_DATABASE_URL"),
     )
+    # PostgreSQL: connections each process (API worker or worker) keeps, and may open beyond them at a peak;
+    # several processes must fit the server's max_connections (100 by default).
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+    database_max_overflow: int = Field(default=5, ge=0, le=100)
     # PostgreSQL: the role the application runs as, given its rights by `migrate` (which runs as the owner).
     database_app_role: str = Field(default="", pattern=f"^({ROLE_NAME})?$")
 

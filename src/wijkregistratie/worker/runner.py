@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import httpx
 from prometheus_client import start_http_server
 
-from wijkregistratie.core.database import create_engine, create_sessionmaker
+from wijkregistratie.core.database import create_sessionmaker, engine_of
 from wijkregistratie.core.discovery import import_all_models, modules_named
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.job import JOB_DURATION, JOB_LAST_SUCCESS, JOB_RUNS, REGISTRY, Job, JobContext
@@ -34,7 +34,7 @@ def registered_jobs(context: JobContext) -> list[Job]:
 class Worker:
     def __init__(self, settings: Settings) -> None:
         import_all_models()
-        self.engine = create_engine(settings.database_url)
+        self.engine = engine_of(settings)
         self.context = JobContext(
             settings=settings,
             sessions=create_sessionmaker(self.engine),
