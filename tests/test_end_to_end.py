@@ -266,9 +266,9 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_the_partn
     _wait(lambda: len(city.notes_b(case_id)) == 2, 30, "B's dossier")
     city.kill("worker2")  # one worker left, so it is the one in the middle of the delivery
     city.partner_b.fault = {"vertraging": 2}
-    before = city.partner_b.notes_received
+    before = city.partner_b.arrived[case_id]  # this dossier's: another's may still be on its way
     assert city.debt.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
-    _wait(lambda: city.partner_b.notes_received > before, 30, "the worker to be waiting for B's answer")
+    _wait(lambda: city.partner_b.arrived[case_id] > before, 30, "the worker to be waiting for B's answer")
     city.kill("worker1")
     city.partner_b.fault = {}
     _wait(lambda: any(n["soort"] == "PLAN" for n in city.notes_b(case_id)), 10, "the delivery that was cut off")

@@ -16,18 +16,16 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.access.visibility import events_visible_to
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.models import AdapterCheckpoint
 from wijkregistratie.core.access_log import distinct_subjects, record_access, watch_subjects
 from wijkregistratie.core.errors import Problem
 from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.security import Principal
-from wijkregistratie.events.models import Event
-from wijkregistratie.events.service import OUTBOX, event_subject, to_cloud_event
+from wijkregistratie.events.service import OUTBOX, event_subject, feed_after, publish, to_cloud_event
 
 log = logging.getLogger("wijkregistratie.adapters")
 PUSH_BATCH = 100
@@ -126,15 +124,10 @@ async def push(sessions: Any, adapter: Adapter) -> RoundResult:
     result = RoundResult()
     principal = acting_as(adapter.partner)
     async with sessions() as session:
+        await publish(session)
         position = (await _checkpoint(session, adapter.partner)).pushed_up_to
         await session.commit()
-        statement = (
-            select(Event)
-            .where(col(Event.sequence) > position, events_visible_to(principal))
-            .order_by(col(Event.sequence))
-            .limit(PUSH_BATCH)
-        )
-        events = (await session.exec(statement)).all()
+        events = (await session.exec(feed_after(principal, position, PUSH_BATCH))).all()
         documents = []
         for event in events:
             # What the partner did itself (through this adapter or its own API client) it already knows.
@@ -147,7 +140,7 @@ async def push(sessions: Any, adapter: Adapter) -> RoundResult:
             result.pushed += 1
         async with sessions() as session:
             checkpoint = await _checkpoint(session, adapter.partner)
-            checkpoint.pushed_up_to = max(checkpoint.pushed_up_to, event.sequence or 0)
+            checkpoint.pushed_up_to = max(checkpoint.pushed_up_to, event.position or 0)
             session.add(checkpoint)
             if document is not None:
                 record_access(

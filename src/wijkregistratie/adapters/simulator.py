@@ -14,6 +14,7 @@ Start by hand: `wijkregistratie partner-simulator --port 8101`.
 
 import asyncio
 import threading
+from collections import Counter
 from typing import Any
 
 from starlette.applications import Starlette
@@ -31,6 +32,7 @@ class Store:
         self.fault: dict[str, Any] = {}
         self.duplicates_refused = 0
         self.notes_received = 0  # counted on arrival, before any delay
+        self.arrived: Counter[str] = Counter()  # notes per dossier, counted on arrival
 
 
 def create_simulator(store: Store | None = None) -> Starlette:
@@ -79,6 +81,7 @@ def create_simulator(store: Store | None = None) -> Starlette:
     async def receive_note(request: Request) -> Response:
         note = await request.json()  # read first: a slow system still stores what its caller gave up on
         store.notes_received += 1
+        store.arrived[str(note.get("dossier"))] += 1
         if (refused := await misbehave(request)) is not None:
             return refused
         with store.lock:

@@ -99,9 +99,12 @@ def lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-def transaction_lock(name: str, *, wait: bool = True) -> Select[Any]:
+def transaction_lock(name: str, *, wait: bool = True, shared: bool = False) -> Select[Any]:
     """The statement taking the named advisory lock until the transaction ends; without `wait` it answers
-    at once whether the lock was free. PostgreSQL only: SQLite runs one writing transaction at a time."""
+    at once whether the lock was free; `shared` with any other holder sharing it, not with one holding it
+    alone. PostgreSQL only: SQLite runs one writing transaction at a time."""
+    if shared:
+        return select(func.pg_advisory_xact_lock_shared(lock_key(name)))
     lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
     return select(lock(lock_key(name)))
 

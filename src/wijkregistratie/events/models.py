@@ -5,24 +5,27 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.columns import SequenceNumber, json_field, text_field, timestamp_field
+from wijkregistratie.core.columns import SequenceNumber, json_field, partial_index, text_field, timestamp_field
 
 
 class Event(SQLModel, table=True):
     """A change to the record, written in the transaction that made it (the transactional outbox).
 
-    `sequence` is the change feed's order: events are numbered under a lock held until commit, so a
-    lower number never becomes visible after a higher one.
+    `sequence` names the event from its insert on; `position` is its place in the change feed, given
+    once no transaction still writing events could come before it (see `events.service.publish`), so
+    places are gap-free and a lower one never becomes visible after a higher one.
     """
 
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_case_sequence", "case_id", "sequence"),
         Index("ix_events_team_sequence", "team_id", "sequence"),
+        partial_index("ix_events_unnumbered", "sequence", where="position IS NULL"),
         {"sqlite_autoincrement": True},
     )
 
     sequence: int | None = Field(default=None, sa_column=Column(SequenceNumber, primary_key=True, autoincrement=True))
+    position: int | None = Field(default=None, sa_column=Column(SequenceNumber, index=True, unique=True))
     id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
     type: str = text_field(100)
     subject: str = text_field(200, default="")

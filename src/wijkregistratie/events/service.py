@@ -1,10 +1,15 @@
 """The transactional outbox and the change feed.
 
 Services call `emit` for every change they make; the events wait in the session and are written by the
-commit itself, so no change is committed without its event and no event without its change. On
-PostgreSQL the commit first takes a lock that is held until the transaction ends: events are numbered
-one committing transaction after another, and a reader that has seen number N will never later find a
-lower number appear. (SQLite runs one writing transaction at a time, which gives the same.)
+commit itself, so no change is committed without its event and no event without its change.
+
+The feed must never show a place after which a lower one can still appear, or a reader keeping up would
+step past it for ever. On PostgreSQL, writers do not wait for each other for that: each takes the feed's
+lock *shared* as it writes its events and holds it until it commits, and a reader first `publish`es,
+taking the lock alone for a moment. Holding it, no writer is between writing its events and committing,
+so every event without a place is committed and is given the next places; writers arriving meanwhile
+wait for that one statement. SQLite runs one writing transaction at a time, so its events get their
+places as they are written.
 """
 
 import uuid
@@ -13,15 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import func, text
 from sqlalchemy.orm import Session as SyncSession
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wijkregistratie.access.visibility import events_visible_to, organisations_seeing_case, organisations_seeing_signal
 from wijkregistratie.cases.models import Case
 from wijkregistratie.cases.queries import open_case_of
 from wijkregistratie.core.access_log import note_subjects
-from wijkregistratie.core.database import transaction_lock
+from wijkregistratie.core.database import SQLITE_WRITE_LOCK, transaction_lock
 from wijkregistratie.core.errors import InvalidInput
 from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
@@ -32,7 +39,14 @@ from wijkregistratie.organisations.models import Organisation
 from wijkregistratie.signals.models import Signal
 
 OUTBOX = "wijkregistratie.outbox"
-FEED_LOCK = "wijkregistratie.feed"  # names the lock that orders the feed
+FEED_LOCK = "wijkregistratie.feed"  # shared by writers until they commit; taken alone to give places
+# Every event without a place gets the next ones, in the order they were written.
+GIVE_PLACES = text(
+    "UPDATE events SET position = numbered.top + numbered.n "
+    "FROM (SELECT sequence, row_number() OVER (ORDER BY sequence) AS n, "
+    "(SELECT coalesce(max(position), 0) FROM events) AS top FROM events WHERE position IS NULL) AS numbered "
+    "WHERE events.sequence = numbered.sequence"
+)
 SOURCE = "/wijkregistratie"
 
 
@@ -161,7 +175,12 @@ def _write_outbox(session: SyncSession) -> None:
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(transaction_lock(FEED_LOCK))
+        session.execute(transaction_lock(FEED_LOCK, shared=True))
+    else:  # the database's one writer from here to the commit: the next places are this transaction's
+        session.execute(SQLITE_WRITE_LOCK)
+        top = session.scalar(select(func.max(Event.position))) or 0
+        for place, p in enumerate(pending, start=top + 1):
+            p.event.position = place
     session.add_all([p.event for p in pending])
     session.flush()
     session.add_all(
@@ -184,18 +203,34 @@ def parse_after(after: str | None) -> int:
     return int(after)
 
 
-async def read_feed(session: AsyncSession, principal: Principal, after: str | None, limit: int) -> EventPage:
-    position = parse_after(after)
-    statement = (
+async def publish(session: AsyncSession) -> None:
+    """Give every committed event its place in the feed; call it before reading the feed, at the start of
+    a transaction (it commits). On SQLite every event has its place from the start."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.scalar(transaction_lock(FEED_LOCK))  # waits for the writers now committing
+    await session.exec(GIVE_PLACES)  # type: ignore[call-overload]
+    await session.commit()
+
+
+def feed_after(principal: Principal, position: int, limit: int) -> SelectOfScalar[Event]:
+    """The events after `position` that `principal` may see, in feed order: what a feed page, a webhook
+    subscription and an adapter's push read."""
+    return (
         select(Event)
-        .where(col(Event.sequence) > position, events_visible_to(principal))
-        .order_by(col(Event.sequence))
+        .where(col(Event.position) > position, events_visible_to(principal))
+        .order_by(col(Event.position))
         .limit(limit)
     )
-    events = (await session.exec(statement)).all()
+
+
+async def read_feed(session: AsyncSession, principal: Principal, after: str | None, limit: int) -> EventPage:
+    position = parse_after(after)
+    await publish(session)
+    events = (await session.exec(feed_after(principal, position, limit))).all()
     note_subjects(session, *(event_subject(e) for e in events))
     items = [to_cloud_event(e) for e in events]
-    last = events[-1].sequence if events else position
+    last = events[-1].position if events else position
     return EventPage(items=items, next_cursor=str(last))
 
 
@@ -216,6 +251,6 @@ def to_cloud_event(event: Event) -> CloudEvent:
         type=event.type,
         subject=event.subject or None,
         time=event.time,
-        sequence=str(event.sequence),
+        sequence=str(event.position),
         data=event.data,
     )

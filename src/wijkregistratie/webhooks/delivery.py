@@ -31,7 +31,7 @@ from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.security import Principal
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.events.models import Event
-from wijkregistratie.events.service import event_subject, to_cloud_event
+from wijkregistratie.events.service import event_subject, feed_after, publish, to_cloud_event
 from wijkregistratie.webhooks import callbacks
 from wijkregistratie.webhooks.models import Delivery, Subscription
 
@@ -71,19 +71,13 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 async def fan_out(session: AsyncSession) -> int:
     """Create the deliveries of every active subscription for the events after its cursor."""
     created = 0
+    await publish(session)
     statement = select(Subscription).where(Subscription.status == "active").with_for_update(skip_locked=True)
     for subscription in (await session.exec(statement)).all():
         principal = await subscription_principal(session, subscription)
         if principal is None:
             continue  # its owner was disabled: nothing is handed on until it is enabled again
-        events = (
-            await session.exec(
-                select(Event)
-                .where(col(Event.sequence) > subscription.cursor, events_visible_to(principal))
-                .order_by(col(Event.sequence))
-                .limit(FAN_OUT_BATCH)
-            )
-        ).all()
+        events = (await session.exec(feed_after(principal, subscription.cursor, FAN_OUT_BATCH))).all()
         for event in events:
             if not subscription.event_types or event.type in subscription.event_types:
                 session.add(
@@ -96,7 +90,7 @@ async def fan_out(session: AsyncSession) -> int:
                 )
                 created += 1
         if events:
-            subscription.cursor = events[-1].sequence  # type: ignore[assignment]
+            subscription.cursor = events[-1].position  # type: ignore[assignment]
             session.add(subscription)
     await session.commit()
     return created
@@ -150,7 +144,7 @@ async def _work_queue(
         select(Delivery, Event)
         .join(Event, col(Event.sequence) == Delivery.event_sequence)
         .where(Delivery.subscription_id == subscription.id, Delivery.state == "pending")
-        .order_by(col(Delivery.event_sequence))
+        .order_by(col(Event.position))
         .limit(QUEUE_BATCH)
     )
     for head, event in queue.all():

@@ -2,6 +2,7 @@
 
 import uuid
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,6 +12,7 @@ from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.security import Principal
 from wijkregistratie.core.settings import Settings
+from wijkregistratie.events.service import publish
 from wijkregistratie.webhooks import callbacks
 from wijkregistratie.webhooks.delivery import SecretBox, new_secret
 from wijkregistratie.webhooks.models import Delivery, Subscription
@@ -37,6 +39,7 @@ async def create(
     session: AsyncSession, principal: Principal, data: SubscriptionCreate, settings: Settings
 ) -> SubscriptionCreated:
     secret = new_secret()
+    await publish(session)  # every event committed before now has its place, so none is sent to it
     subscription = Subscription(
         organisation_id=principal.organisation_id,
         client_id=principal.client_id,  # its reach is its owner's, as it stands at each delivery
@@ -54,7 +57,7 @@ async def create(
 async def _feed_end(session: AsyncSession) -> int:
     from wijkregistratie.events.models import Event
 
-    latest = (await session.exec(select(Event.sequence).order_by(col(Event.sequence).desc()).limit(1))).first()
+    latest = (await session.exec(select(func.max(Event.position)))).first()
     return int(latest or 0)
 
 
