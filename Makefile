@@ -64,8 +64,10 @@ openapi: install
 spectral: machine $(OPENAPI)
 	$(SPECTRAL) lint --ruleset $(RULESET) --fail-severity error $(OPENAPI)
 
+## The read and write paths beside a same-stack peer and a bare endpoint (wrk generates the load).
 bench: install
-	$(BIN)/python bench/whole_record_read.py
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/api_paths.py
 
 bench-figures: install
 	$(BIN)/python bench/figures.py

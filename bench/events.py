@@ -46,8 +46,8 @@ async def fill_log(dsn: str, count: int) -> list[uuid.UUID]:
         now = datetime.now(UTC)
         await connection.copy_records_to_table(
             "organisations",
-            columns=["id", "name", "kind", "created_at"],
-            records=[(o, f"Organisatie {i}", "social_work", now) for i, o in enumerate(organisations)],
+            columns=["id", "name", "kind", "created_at", "updated_at", "version"],
+            records=[(o, f"Organisatie {i}", "social_work", now, now, 1) for i, o in enumerate(organisations)],
         )
         batch = 50_000
         for start in range(0, count, batch):
@@ -56,6 +56,7 @@ async def fill_log(dsn: str, count: int) -> list[uuid.UUID]:
             for n in range(start, min(start + batch, count)):
                 rows.append(
                     (
+                        n + 1,
                         n + 1,
                         uuid.uuid4(),
                         EventType.plan_updated.value,
@@ -66,7 +67,7 @@ async def fill_log(dsn: str, count: int) -> list[uuid.UUID]:
                 )
                 recipients += [(n + 1, organisations[(n + k) % 30]) for k in range(3)]
             await connection.copy_records_to_table(
-                "events", columns=["sequence", "id", "type", "subject", "time", "data"], records=rows
+                "events", columns=["sequence", "position", "id", "type", "subject", "time", "data"], records=rows
             )
             await connection.copy_records_to_table(
                 "event_recipients", columns=["event_sequence", "organisation_id"], records=recipients
@@ -138,7 +139,7 @@ async def delivery_lag(database_url: str, organisation: uuid.UUID, rate: int, se
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
     async with sessions() as session:
-        end_of_log = await session.scalar(text("SELECT COALESCE(MAX(sequence), 0) FROM events"))
+        end_of_log = await session.scalar(text("SELECT COALESCE(MAX(position), 0) FROM events"))
         session.add(
             Subscription(
                 organisation_id=organisation,
