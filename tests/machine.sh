@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `make test` needs of the machine, installed or started when it is missing: Node.js (the API Design
-# Rules linter), curl (the README's walk through the API), Chromium (the dashboard test) and a PostgreSQL
-# server. Prints, as its last line, the address of that server for WR_TEST_POSTGRES_URL; everything else
+# Rules linter), curl (the README's walk through the API), Chromium (the dashboard test), PgBouncer (the
+# API behind a transaction pooler) and a PostgreSQL server. Prints, as its last line, the address of that server for WR_TEST_POSTGRES_URL; everything else
 # goes to standard error.
 # Needs root (or sudo) only for what it has to install or start. Runs without standard input.
 set -euo pipefail
@@ -24,6 +24,8 @@ command -v npx >/dev/null 2>&1 || { echo "machine: installing Node.js"; apt_inst
 command -v curl >/dev/null 2>&1 || { echo "machine: installing curl (the README's walk)"; apt_install curl ca-certificates; }
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
   { echo "machine: installing Chromium"; apt_install chromium fonts-dejavu-core; }
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] ||
+  { echo "machine: installing PgBouncer"; apt_install pgbouncer; }
 
 answers() { PGCONNECT_TIMEOUT=3 psql "$1" -Atc 'select 1' >/dev/null 2>&1; }
 to_asyncpg() { printf '%s\n' "${1/#postgresql:/postgresql+asyncpg:}"; }

@@ -8,12 +8,14 @@ answer, built before the commit, with `answer_of`.
 """
 
 import hashlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from sqlalchemy import Select, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.core.settings import Settings
@@ -27,7 +29,9 @@ ANSWER = "answer"  # request state: the route's response, built before its unit 
 COMMITTED = "committed"  # request state: the unit of work committed
 
 
-def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 5, max_overflow: int = 5, transaction_pooling: bool = False
+) -> AsyncEngine:
     """The engine of one process. PostgreSQL connections are not pinged at every checkout (three round
     trips each): a connection the server dropped fails its request with 503 and makes the pool replace
     every connection older than it, so the next request finds a live one."""
@@ -43,13 +47,28 @@ def create_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 
             cursor.close()
 
         return engine
+    if transaction_pooling:
+        # Behind PgBouncer in transaction mode each transaction may get another server connection: no
+        # statement is kept prepared for the next, and names cannot collide between clients.
+        return create_async_engine(
+            database_url,
+            poolclass=NullPool,
+            connect_args={
+                "statement_cache_size": 0,
+                "prepared_statement_cache_size": 0,
+                "prepared_statement_name_func": lambda: f"__wr_{uuid.uuid4().hex}__",
+            },
+        )
     return create_async_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def engine_of(settings: Settings) -> AsyncEngine:
     """The engine of a long-running process (an API worker, the worker), its pool as configured."""
     return create_engine(
-        settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        transaction_pooling=settings.database_transaction_pooling,
     )
 
 

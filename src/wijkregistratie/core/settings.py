@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # several processes must fit the server's max_connections (100 by default).
     database_pool_size: int = Field(default=5, ge=1, le=100)
     database_max_overflow: int = Field(default=5, ge=0, le=100)
+    # PostgreSQL reached through a pooler in transaction mode (PgBouncer): the pooler keeps the
+    # connections, and no prepared statement is reused across transactions.
+    database_transaction_pooling: bool = False
     # PostgreSQL: the role the application runs as, given its rights by `migrate` (which runs as the owner).
     database_app_role: str = Field(default="", pattern=f"^({ROLE_NAME})?$")
 
