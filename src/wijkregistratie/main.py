@@ -113,12 +113,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = engine_of(settings)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        replica = engine_of(settings, settings.database_replica_url) if settings.database_replica_url else None
+        app.state.replica_sessionmaker = create_sessionmaker(replica) if replica else None
         grants = ClientRegistry(partial(grant_of, app.state.sessionmaker))
         app.state.authenticator = Authenticator(settings, grants)
         try:
             yield
         finally:
             await app.state.engine.dispose()
+            if replica:
+                await replica.dispose()
 
     app = FastAPI(
         title="wijkregistratie",

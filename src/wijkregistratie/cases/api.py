@@ -23,7 +23,7 @@ from wijkregistratie.cases.schemas import (
     LeadPeriod,
 )
 from wijkregistratie.core.codes import CaseStatus
-from wijkregistratie.core.database import Session
+from wijkregistratie.core.database import Session, StaleSession
 from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
@@ -60,7 +60,7 @@ async def open_case(session: Session, principal: Writer, body: CaseOpen, respons
     "between the caller's system and the shared record.",
 )
 async def list_cases(
-    session: Session,
+    session: StaleSession,
     principal: Reader,
     reference: Annotated[
         str | None,

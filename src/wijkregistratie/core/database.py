@@ -10,6 +10,7 @@ answer, built before the commit, with `answer_of`.
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -62,10 +63,11 @@ def create_engine(
     return create_async_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
 
 
-def engine_of(settings: Settings) -> AsyncEngine:
-    """The engine of a long-running process (an API worker, the worker), its pool as configured."""
+def engine_of(settings: Settings, database_url: str | None = None) -> AsyncEngine:
+    """The engine of a long-running process (an API worker, the worker), its pool as configured; of the
+    primary unless another server's address is given."""
     return create_engine(
-        settings.database_url,
+        database_url or settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         transaction_pooling=settings.database_transaction_pooling,
@@ -93,13 +95,17 @@ def before_commit(scope: MutableMapping[str, Any], hook: BeforeCommit) -> None:
     scope.setdefault("state", {}).setdefault(BEFORE_COMMIT, []).append(hook)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed after the route returns, rolled back on any error."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+@asynccontextmanager
+async def _unit_of_work(
+    request: Request, sessionmaker: async_sessionmaker[AsyncSession], *, commits: bool = True
+) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         state = session.info[REQUEST_STATE] = request.scope.setdefault("state", {})
         try:
             yield session
+            if not commits:
+                await session.rollback()
+                return
             for hook in state.get(BEFORE_COMMIT, []):
                 await hook(session)
             await session.commit()
@@ -109,8 +115,29 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed after the route returns, rolled back on any error."""
+    async with _unit_of_work(request, request.app.state.sessionmaker) as session:
+        yield session
+
+
+async def get_stale_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For a read that may be a moment behind (lists, figures): a session on the streaming replica when one
+    is configured (`DATABASE_REPLICA_URL`), which writes nothing (the access log then keeps the request's
+    entry in a transaction of its own on the primary); otherwise the request's unit of work."""
+    replica: async_sessionmaker[AsyncSession] | None = getattr(request.app.state, "replica_sessionmaker", None)
+    if replica is None:
+        async with _unit_of_work(request, request.app.state.sessionmaker) as session:
+            yield session
+        return
+    async with _unit_of_work(request, replica, commits=False) as session:
+        yield session
+
+
 # The session a route works in; `scope="function"` commits before the response is sent.
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# The session of a read that may be a moment behind the primary.
+StaleSession = Annotated[AsyncSession, Depends(get_stale_session, scope="function")]
 
 
 def lock_key(name: str) -> int:

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./wijkregistratie.db",
         validation_alias=AliasChoices("DATABASE_URL", "WR_DATABASE_URL"),
     )
+    # A PostgreSQL streaming replica for reads that may be a moment behind (lists, figures); empty: none.
+    database_replica_url: str = Field(
+        default="", validation_alias=AliasChoices("DATABASE_REPLICA_URL", "WR_DATABASE_REPLICA_URL")
+    )
     # PostgreSQL: connections each process (API worker or worker) keeps, and may open beyond them at a peak;
     # several processes must fit the server's max_connections (100 by default).
     database_pool_size: int = Field(default=5, ge=1, le=100)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
-from wijkregistratie.core.database import Session
+from wijkregistratie.core.database import Session, StaleSession
 from wijkregistratie.core.errors import Conflict, NotFound
 from wijkregistratie.core.identifiers import CBS_AREA_PATTERN
 from wijkregistratie.core.openapi import API_PREFIX, errors
@@ -38,7 +38,7 @@ FiguresReader = Annotated[Principal, requires("figures:read")]
     | {200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": f"{service.CSV_HEADER}\r\n"}}}},
 )
 async def read_figures(
-    session: Session,
+    session: StaleSession,
     principal: FiguresReader,
     period: Annotated[
         str,

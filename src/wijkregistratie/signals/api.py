@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from wijkregistratie.core.codes import SignalStatus
-from wijkregistratie.core.database import Session
+from wijkregistratie.core.database import Session, StaleSession
 from wijkregistratie.core.etag import CREATED_WITH_ETAG, WITH_ETAG, IfMatch, versioned
 from wijkregistratie.core.identifiers import Vault
 from wijkregistratie.core.openapi import API_PREFIX, errors
@@ -62,7 +62,7 @@ async def register_signal(
     "oldest first.",
 )
 async def list_signals(
-    session: Session,
+    session: StaleSession,
     principal: Reader,
     status: Annotated[SignalStatus | None, Query(description="Only signals with this status.")] = None,
     team_id: Annotated[uuid.UUID | None, Query(alias="teamId")] = None,
