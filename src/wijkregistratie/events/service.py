@@ -40,6 +40,7 @@ from wijkregistratie.signals.models import Signal
 
 OUTBOX = "wijkregistratie.outbox"
 FEED_LOCK = "wijkregistratie.feed"  # shared by writers until they commit; taken alone to give places
+UNPLACED = select(Event.sequence).where(col(Event.position).is_(None)).limit(1)
 # Every event without a place gets the next ones, in the order they were written.
 GIVE_PLACES = text(
     "UPDATE events SET position = numbered.top + numbered.n "
@@ -205,8 +206,10 @@ def parse_after(after: str | None) -> int:
 
 async def publish(session: AsyncSession) -> None:
     """Give every committed event its place in the feed; call it before reading the feed, at the start of
-    a transaction (it commits). On SQLite every event has its place from the start."""
+    a transaction (it commits when it placed any). On SQLite every event has its place from the start."""
     if session.get_bind().dialect.name != "postgresql":
+        return
+    if await session.scalar(UNPLACED) is None:  # nothing to place: writers need not wait for this reader
         return
     await session.scalar(transaction_lock(FEED_LOCK))  # waits for the writers now committing
     await session.exec(GIVE_PLACES)  # type: ignore[call-overload]
