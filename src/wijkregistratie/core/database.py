@@ -126,11 +126,7 @@ async def get_stale_session(request: Request) -> AsyncIterator[AsyncSession]:
     is configured (`DATABASE_REPLICA_URL`), which writes nothing (the access log then keeps the request's
     entry in a transaction of its own on the primary); otherwise the request's unit of work."""
     replica: async_sessionmaker[AsyncSession] | None = getattr(request.app.state, "replica_sessionmaker", None)
-    if replica is None:
-        async with _unit_of_work(request, request.app.state.sessionmaker) as session:
-            yield session
-        return
-    async with _unit_of_work(request, replica, commits=False) as session:
+    async with _unit_of_work(request, replica or request.app.state.sessionmaker, commits=replica is None) as session:
         yield session
 
 

@@ -216,6 +216,13 @@ async def publish(session: AsyncSession) -> None:
     await session.commit()
 
 
+async def feed_end(session: AsyncSession) -> int:
+    """The last place in the feed, once every event committed so far has its place: a cursor from now on
+    (it commits, as `publish` does)."""
+    await publish(session)
+    return int(await session.scalar(select(func.max(Event.position))) or 0)
+
+
 def feed_after(principal: Principal, position: int, limit: int) -> SelectOfScalar[Event]:
     """The events after `position` that `principal` may see, in feed order: what a feed page, a webhook
     subscription and an adapter's push read."""

@@ -2,7 +2,6 @@
 
 import uuid
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,7 +11,7 @@ from wijkregistratie.core.errors import Conflict, InvalidInput, NotFound
 from wijkregistratie.core.etag import check_if_match
 from wijkregistratie.core.security import Principal
 from wijkregistratie.core.settings import Settings
-from wijkregistratie.events.service import publish
+from wijkregistratie.events.service import feed_end
 from wijkregistratie.webhooks import callbacks
 from wijkregistratie.webhooks.delivery import SecretBox, new_secret
 from wijkregistratie.webhooks.models import Delivery, Subscription
@@ -39,7 +38,6 @@ async def create(
     session: AsyncSession, principal: Principal, data: SubscriptionCreate, settings: Settings
 ) -> SubscriptionCreated:
     secret = new_secret()
-    await publish(session)  # every event committed before now has its place, so none is sent to it
     subscription = Subscription(
         organisation_id=principal.organisation_id,
         client_id=principal.client_id,  # its reach is its owner's, as it stands at each delivery
@@ -47,18 +45,11 @@ async def create(
         event_types=[t.value for t in data.event_types],
         description=data.description,
         secret_encrypted=SecretBox(settings).seal(secret),
-        cursor=await _feed_end(session),  # from now on; the feed holds what came before
+        cursor=await feed_end(session),  # from now on; the feed holds what came before
     )
     session.add(subscription)
     await session.flush()
     return SubscriptionCreated.model_validate(subscription.model_dump() | {"secret": secret})
-
-
-async def _feed_end(session: AsyncSession) -> int:
-    from wijkregistratie.events.models import Event
-
-    latest = (await session.exec(select(func.max(Event.position)))).first()
-    return int(latest or 0)
 
 
 async def get(session: AsyncSession, principal: Principal, subscription_id: uuid.UUID) -> SubscriptionRead:
