@@ -4,8 +4,9 @@
    `events.service.read_feed` — what `GET /v1/events` runs — for a page of 500, read at the start, the
    middle and the end of the log, serialised as the API answers. Prints the median per position.
 2. Delivery lag: events are committed at a steady 200 per second for a while (each a real outbox write),
-   a `wijkregistratie worker` process delivers them to a receiver on loopback, and the lag from commit to
-   receipt is measured per event. Prints p50 and p99.
+   a `wijkregistratie worker` process (default poll of 1 s: the commit's NOTIFY wakes it) delivers them to
+   a receiver on loopback, and the lag from commit to receipt is measured per event. Then the same again
+   with a second subscription beside it whose receiver takes 3 s to answer. Prints p50 and p99 of both.
 
 Run: `make bench-events` (or `.venv/bin/python bench/events.py --events 1000000 --rate 200 --seconds 30`).
 """
@@ -21,6 +22,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -102,7 +104,7 @@ async def time_pages(database_url: str, organisation: uuid.UUID, count: int, run
 class Receiver:
     """A partner endpoint on loopback that notes when each event arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.arrived: dict[str, float] = {}
         arrived = self.arrived
 
@@ -111,6 +113,7 @@ class Receiver:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                time.sleep(delay)
                 arrived[json.loads(body)["id"]] = time.time()
                 self.send_response(204)
                 self.send_header("content-length", "0")
@@ -127,17 +130,41 @@ class Receiver:
         return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
 
-async def delivery_lag(database_url: str, organisation: uuid.UUID, rate: int, seconds: int) -> tuple[float, float, int]:
+@dataclass
+class Lag:
+    label: str
+    p50: float
+    p99: float
+    missing: int
+
+
+async def delivery_lags(database_url: str, organisation: uuid.UUID, rate: int, seconds: int) -> list[Lag]:
+    """The healthy receiver's lag alone, then beside a receiver that takes 3 s to answer each event."""
     settings = Settings(
         database_url=database_url,
         webhook_allowed_hosts="127.0.0.1",
-        worker_poll_seconds=0.02,
         worker_figures_every_seconds=0,
         worker_metrics_port=0,
     )
-    receiver = Receiver()
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
+    healthy, slow = Receiver(), Receiver(delay=3.0)
+    await _subscribe(sessions, settings, organisation, healthy)
+    worker = _start_worker(settings)
+    try:
+        alone = await _lag(sessions, organisation, healthy, rate, seconds, "alone")
+        await _subscribe(sessions, settings, organisation, slow)
+        beside = await _lag(sessions, organisation, healthy, rate, seconds, "beside a 3-second receiver")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+        await engine.dispose()
+        healthy.server.shutdown()
+        slow.server.shutdown()
+    return [alone, beside]
+
+
+async def _subscribe(sessions: Any, settings: Settings, organisation: uuid.UUID, receiver: Receiver) -> None:
     async with sessions() as session:
         end_of_log = await session.scalar(text("SELECT COALESCE(MAX(position), 0) FROM events"))
         session.add(
@@ -149,8 +176,10 @@ async def delivery_lag(database_url: str, organisation: uuid.UUID, rate: int, se
             )
         )
         await session.commit()
+
+
+async def _lag(sessions: Any, organisation: uuid.UUID, receiver: Receiver, rate: int, seconds: int, label: str) -> Lag:
     committed: dict[str, float] = {}
-    worker = _start_worker(settings)
     interval = 1 / rate
     began = time.perf_counter()
     for n in range(rate * seconds):
@@ -161,13 +190,9 @@ async def delivery_lag(database_url: str, organisation: uuid.UUID, rate: int, se
         pause = began + (n + 1) * interval - time.perf_counter()
         if pause > 0:
             await asyncio.sleep(pause)
-    _wait_for(receiver, len(committed), 60)
-    worker.send_signal(signal.SIGTERM)
-    worker.wait(timeout=30)
-    await engine.dispose()
-    receiver.server.shutdown()
+    _wait_for(receiver, set(committed), 60)
     lags = sorted((receiver.arrived[i] - t) * 1000 for i, t in committed.items() if i in receiver.arrived)
-    return lags[len(lags) // 2], lags[int(len(lags) * 0.99) - 1], len(committed) - len(lags)
+    return Lag(label, lags[len(lags) // 2], lags[int(len(lags) * 0.99) - 1], len(committed) - len(lags))
 
 
 def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
@@ -178,7 +203,6 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         | {
             "DATABASE_URL": settings.database_url,
             "WR_WEBHOOK_ALLOWED_HOSTS": ",".join(settings.webhook_allowed_hosts),
-            "WR_WORKER_POLL_SECONDS": str(settings.worker_poll_seconds),
             "WR_WORKER_FIGURES_EVERY_SECONDS": "0",
             "WR_WORKER_METRICS_PORT": "0",
         },
@@ -188,9 +212,9 @@ def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     return worker
 
 
-def _wait_for(receiver: Receiver, count: int, seconds: float) -> None:
+def _wait_for(receiver: Receiver, ids: set[str], seconds: float) -> None:
     deadline = time.time() + seconds
-    while len(receiver.arrived) < count and time.time() < deadline:
+    while not ids <= receiver.arrived.keys() and time.time() < deadline:
         time.sleep(0.2)
 
 
@@ -212,12 +236,12 @@ def main() -> None:
         print(f"{args.events} events written in {time.perf_counter() - began:.0f}s", flush=True)
         pages = asyncio.run(time_pages(database_url, organisations[0], args.events, args.runs))
         print("feed page of 500, median: " + ", ".join(f"{k} {v:.1f} ms" for k, v in pages.items()), flush=True)
-        p50, p99, missing = asyncio.run(delivery_lag(database_url, organisations[1], args.rate, args.seconds))
-        print(
-            f"delivery lag at {args.rate} events/s for {args.seconds}s: p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
-            f"not delivered {missing}",
-            flush=True,
-        )
+        for lag in asyncio.run(delivery_lags(database_url, organisations[1], args.rate, args.seconds)):
+            print(
+                f"delivery lag at {args.rate} events/s for {args.seconds}s, {lag.label}: p50 {lag.p50:.1f} ms, "
+                f"p99 {lag.p99:.1f} ms, not delivered {lag.missing}",
+                flush=True,
+            )
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

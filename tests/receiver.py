@@ -14,6 +14,7 @@ from typing import Any
 class Received:
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.time)  # when it was taken (Unix time)
 
 
 @dataclass

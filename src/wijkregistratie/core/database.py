@@ -28,6 +28,9 @@ BEFORE_COMMIT = "before_commit"  # request state: hooks that run in the request'
 REQUEST_STATE = "request_state"
 ANSWER = "answer"  # request state: the route's response, built before its unit of work commits
 COMMITTED = "committed"  # request state: the unit of work committed
+# The channel on which every commit that writes events is announced (PostgreSQL NOTIFY), so the worker's
+# jobs that follow the change feed start at once instead of at their next poll.
+CHANGES_CHANNEL = "wijkregistratie_changes"
 
 
 def create_engine(

@@ -5,8 +5,10 @@ worker finds those modules, and runs every job in a loop of its own, with its ow
 handling and its own metrics, so that one failing or slow job never holds up another.
 """
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -15,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.settings import Settings
+
+log = logging.getLogger("wijkregistratie.worker")
 
 # The worker's own registry: its metrics are served by the worker, not mixed into an API process's.
 REGISTRY = CollectorRegistry()
@@ -47,6 +51,8 @@ class JobContext:
     sessions: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
     vault: BsnVault
+    # Start the named job's next run now, instead of after its pause (set by the worker).
+    wake: Callable[[str], None] = field(default=lambda _name: None)
 
 
 @dataclass(frozen=True)
@@ -58,3 +64,41 @@ class Job:
     run: Callable[[JobContext], Awaitable[bool]]
     # Seconds after the worker starts before the first run (the figures need not be rebuilt at every start).
     first_after: float = 0.0
+    # Whether a commit that writes events starts its next run at once (it follows the change feed).
+    follows_changes: bool = False
+    # Waits for what its runs started in the background (`Lanes`): after a single round, and at shutdown.
+    drain: Callable[[], Awaitable[None]] | None = None
+
+
+class Lanes:
+    """Background tasks, one per key and at most `width` at once: a slow one holds its own lane only.
+
+    A job's run starts a task for each key that has work (a webhook subscription, say) and returns at once;
+    the next run starts the keys that became free or got work meanwhile."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._running: dict[Hashable, asyncio.Task[None]] = {}
+
+    @property
+    def busy(self) -> set[Hashable]:
+        return set(self._running)
+
+    @property
+    def free(self) -> int:
+        return self.width - len(self._running)
+
+    def start(self, key: Hashable, work: Callable[[], Awaitable[None]], name: str) -> None:
+        async def run() -> None:
+            try:
+                await work()
+            except Exception as exc:  # one lane's failure is logged; the others go on
+                log.error("%s failed: %s", name, type(exc).__name__)
+            finally:
+                self._running.pop(key, None)
+
+        self._running[key] = asyncio.create_task(run(), name=name)
+
+    async def drain(self) -> None:
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)

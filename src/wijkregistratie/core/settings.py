@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     # Callback hosts (host or host:port) allowed although they resolve to private or loopback addresses.
     webhook_allowed_hosts: CommaList = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    # Subscriptions delivered at once by one worker, and how long one may keep sending before the others
+    # get their turn: a slow receiver holds its own lane, never another's.
+    webhook_concurrency: int = Field(default=8, ge=1, le=100)
+    webhook_round_seconds: float = Field(default=5, gt=0, le=300)
+    # How long a subscription keeps being retried (backing off) after its oldest waiting delivery was
+    # queued; then it is suspended and what waits is dead-lettered. About a day by default.
+    webhook_retry_window_seconds: float = Field(default=86400, ge=1)
     # The worker: how often it looks for work, and how often it rebuilds the figures' running totals.
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     worker_figures_every_seconds: int = Field(default=900, ge=0)

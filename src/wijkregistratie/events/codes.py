@@ -52,6 +52,7 @@ class EventType(StrEnum):
     referral_unanswered = PREFIX + "referral.unanswered"
     instrument_registered = PREFIX + "assessment-instrument.registered"
     instrument_retired = PREFIX + "assessment-instrument.retired"
+    webhook_stopped = PREFIX + "webhook-subscription.stopped"
 
 
 DESCRIPTIONS = {
@@ -104,4 +105,6 @@ DESCRIPTIONS = {
     EventType.referral_unanswered: "A referral had no answer within the team's number of days.",
     EventType.instrument_registered: "An assessment instrument (or a new version) was added (to every organisation).",
     EventType.instrument_retired: "An assessment instrument is retired from a day on (to every organisation).",
+    EventType.webhook_stopped: "One of your webhook subscriptions stopped: its callback answered 410 Gone "
+    "(`disabled`) or failed for longer than the retry window (`suspended`); what waited was dead-lettered.",
 }

@@ -28,7 +28,7 @@ from wijkregistratie.access.visibility import events_visible_to, organisations_s
 from wijkregistratie.cases.models import Case
 from wijkregistratie.cases.queries import open_case_of
 from wijkregistratie.core.access_log import note_subjects
-from wijkregistratie.core.database import SQLITE_WRITE_LOCK, transaction_lock
+from wijkregistratie.core.database import CHANGES_CHANNEL, SQLITE_WRITE_LOCK, transaction_lock
 from wijkregistratie.core.errors import InvalidInput
 from wijkregistratie.core.route_facts import Subject
 from wijkregistratie.core.security import Principal
@@ -175,8 +175,8 @@ def _write_outbox(session: SyncSession) -> None:
     pending: list[_Pending] = session.info.pop(OUTBOX, [])
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(transaction_lock(FEED_LOCK, shared=True))
+    if session.get_bind().dialect.name == "postgresql":  # the commit also wakes the worker (NOTIFY)
+        session.execute(transaction_lock(FEED_LOCK, shared=True).add_columns(func.pg_notify(CHANGES_CHANNEL, "")))
     else:  # the database's one writer from here to the commit: the next places are this transaction's
         session.execute(SQLITE_WRITE_LOCK)
         top = session.scalar(select(func.max(Event.position))) or 0
@@ -223,15 +223,13 @@ async def feed_end(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(Event.position))) or 0)
 
 
-def feed_after(principal: Principal, position: int, limit: int) -> SelectOfScalar[Event]:
-    """The events after `position` that `principal` may see, in feed order: what a feed page, a webhook
-    subscription and an adapter's push read."""
-    return (
-        select(Event)
-        .where(col(Event.position) > position, events_visible_to(principal))
-        .order_by(col(Event.position))
-        .limit(limit)
-    )
+def feed_after(principal: Principal, position: int, limit: int, *, until: int | None = None) -> SelectOfScalar[Event]:
+    """The events after `position` (up to `until`) that `principal` may see, in feed order: what a feed
+    page, a webhook subscription and an adapter's push read."""
+    statement = select(Event).where(col(Event.position) > position, events_visible_to(principal))
+    if until is not None:
+        statement = statement.where(col(Event.position) <= until)
+    return statement.order_by(col(Event.position)).limit(limit)
 
 
 async def read_feed(session: AsyncSession, principal: Principal, after: str | None, limit: int) -> EventPage:

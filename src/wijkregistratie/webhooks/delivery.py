@@ -1,9 +1,14 @@
-"""Webhook delivery: signed per Standard Webhooks, in feed order per subscription, retried for about a day.
+"""Webhook delivery: signed per Standard Webhooks, in feed order per subscription, each subscription in a
+lane of its own.
 
-The worker hands each subscription the events its organisation may see (moving the subscription's
-cursor in the same transaction as the deliveries it creates), then delivers. A subscription is worked on
-by one worker at a time (its row is locked, and other workers skip it), and only its oldest waiting
-delivery is tried: a receiver that is down holds its own queue, in order, and no one else's. Delivery is
+Fan-out hands each subscription the events its owner may see, moving its cursor in the same transaction as
+the deliveries it creates — past what it may not see or did not ask for too, so an idle subscription does
+not rescan the feed. Delivery works each due subscription in a lane of its own, a bounded number at once
+and each for at most a round's time, so a slow receiver delays itself only. A worker takes a subscription
+by leasing it for a while, and holds no lock while a receiver answers; one that dies mid-round leaves the
+lease to run out, and another carries on. Only the oldest waiting delivery is tried: a failing subscription
+backs off as a whole, in order, and once its oldest waiting delivery has waited longer than the retry
+window it is suspended and all it had waiting is dead-lettered together, as after `410 Gone`. Delivery is
 at least once — a worker killed mid-call leaves the delivery waiting — so receivers de-duplicate on
 `webhook-id`, which is the event's id.
 """
@@ -15,14 +20,19 @@ import logging
 import random
 import secrets
 import time
+import uuid
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
 from cryptography.fernet import Fernet, MultiFernet
+from sqlalchemy import or_, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wijkregistratie.access.visibility import events_visible_to, subscription_principal
 from wijkregistratie.core.access_log import record_access
@@ -30,17 +40,21 @@ from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.security import Principal
 from wijkregistratie.core.settings import Settings
+from wijkregistratie.events.codes import EventType
 from wijkregistratie.events.models import Event
-from wijkregistratie.events.service import event_subject, feed_after, publish, to_cloud_event
+from wijkregistratie.events.service import emit, event_subject, feed_after, feed_end, to_cloud_event
 from wijkregistratie.webhooks import callbacks
 from wijkregistratie.webhooks.models import Delivery, Subscription
 
 log = logging.getLogger("wijkregistratie.webhooks")
 
-# Seconds to wait after each failed try: about a day in all, then the delivery is dead-lettered.
-BACKOFF = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800]
+# Seconds a failing subscription waits after each failed try in a row (the last one from then on), until
+# the retry window is over.
+BACKOFF = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800]
 FAN_OUT_BATCH = 500
-QUEUE_BATCH = 100  # deliveries tried per subscription and round; at most these go out twice after a crash
+QUEUE_BATCH = 100  # deliveries read at once
+KEEP_EVERY = 0.5  # seconds between commits of what was sent: at most that much goes out twice after a crash
+LEASE_MARGIN = 5.0
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 
 
@@ -71,13 +85,17 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 async def fan_out(session: AsyncSession) -> int:
     """Create the deliveries of every active subscription for the events after its cursor."""
     created = 0
-    await publish(session)
-    statement = select(Subscription).where(Subscription.status == "active").with_for_update(skip_locked=True)
+    end = await feed_end(session)
+    statement = (
+        select(Subscription)
+        .where(Subscription.status == "active", col(Subscription.cursor) < end)
+        .with_for_update(skip_locked=True)
+    )
     for subscription in (await session.exec(statement)).all():
         principal = await subscription_principal(session, subscription)
         if principal is None:
             continue  # its owner was disabled: nothing is handed on until it is enabled again
-        events = (await session.exec(feed_after(principal, subscription.cursor, FAN_OUT_BATCH))).all()
+        events = (await session.exec(feed_after(principal, subscription.cursor, FAN_OUT_BATCH, until=end))).all()
         for event in events:
             if not subscription.event_types or event.type in subscription.event_types:
                 session.add(
@@ -89,11 +107,25 @@ async def fan_out(session: AsyncSession) -> int:
                     )
                 )
                 created += 1
-        if events:
-            subscription.cursor = events[-1].position  # type: ignore[assignment]
-            session.add(subscription)
+        # A short page is the end of what it may see: the next round starts at the feed's end.
+        subscription.cursor = events[-1].position if len(events) == FAN_OUT_BATCH else end  # type: ignore[assignment]
+        session.add(subscription)
     await session.commit()
     return created
+
+
+def due_subscriptions(now: datetime, limit: int, busy: Collection[uuid.UUID]) -> SelectOfScalar[uuid.UUID]:
+    """Active subscriptions with a delivery waiting, not backing off and not leased by a worker."""
+    waiting = select(Delivery.id).where(Delivery.subscription_id == Subscription.id, Delivery.state == "pending")
+    statement = select(Subscription.id).where(
+        Subscription.status == "active",
+        or_(col(Subscription.retry_at).is_(None), col(Subscription.retry_at) <= now),
+        or_(col(Subscription.leased_until).is_(None), col(Subscription.leased_until) <= now),
+        waiting.exists(),
+    )
+    if busy:
+        statement = statement.where(col(Subscription.id).not_in(busy))
+    return statement.limit(limit)
 
 
 @dataclass
@@ -101,31 +133,56 @@ class Outcome:
     delivered: int = 0
     failed: int = 0
     dead: int = 0
+    stopped: str | None = None  # the status the subscription was stopped with, if it was
     lags: list[float] = field(default_factory=list)  # seconds from the event to its receipt
     failures_by_organisation: Counter[str] = field(default_factory=Counter)
 
 
-async def deliver_due(
-    session: AsyncSession, settings: Settings, client: httpx.AsyncClient, box: SecretBox, limit: int = 50
+async def deliver_subscription(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    client: httpx.AsyncClient,
+    box: SecretBox,
+    subscription_id: uuid.UUID,
 ) -> Outcome:
-    """Try, per subscription this worker could lock, its oldest waiting delivery and the ones after it."""
+    """One round of one subscription: lease it, send what waits in order until a try fails or the round's
+    time is up, and give the lease back."""
     outcome = Outcome()
-    now = utcnow()
-    waiting = (
-        select(Delivery.subscription_id)
-        .where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
-        .distinct()
-        .limit(limit)
-    )
-    subscription_ids = list((await session.exec(waiting)).all())
-    await session.commit()
-    for subscription_id in subscription_ids:
-        locked = select(Subscription).where(Subscription.id == subscription_id, Subscription.status == "active")
-        subscription = (await session.exec(locked.with_for_update(skip_locked=True))).first()
-        if subscription is not None:
-            await _work_queue(session, settings, client, box, subscription, outcome)
-        await session.commit()  # releases the subscription for other workers
+    deadline = time.monotonic() + settings.webhook_round_seconds
+    async with sessions() as session:
+        subscription = await _lease(session, subscription_id, settings)
+        if subscription is None:
+            return outcome  # another worker has it, or it stopped meanwhile
+        try:
+            owner = await subscription_principal(session, subscription)
+            if owner is not None:  # its owner was disabled: what waits stays until it is enabled again
+                await _work_queue(session, settings, client, box, subscription, owner, deadline, outcome)
+        finally:
+            await session.rollback()
+            await session.exec(
+                update(Subscription).where(col(Subscription.id) == subscription_id).values(leased_until=None)
+            )
+            await session.commit()
     return outcome
+
+
+async def _lease(session: AsyncSession, subscription_id: uuid.UUID, settings: Settings) -> Subscription | None:
+    now = utcnow()
+    # Long enough for a round and its last call: a lease never runs out under a worker still sending.
+    until = now + timedelta(seconds=settings.webhook_round_seconds + settings.webhook_timeout_seconds + LEASE_MARGIN)
+    taken = await session.exec(
+        update(Subscription)
+        .where(
+            col(Subscription.id) == subscription_id,
+            col(Subscription.status) == "active",
+            or_(col(Subscription.retry_at).is_(None), col(Subscription.retry_at) <= now),
+            or_(col(Subscription.leased_until).is_(None), col(Subscription.leased_until) <= now),
+        )
+        .values(leased_until=until)
+    )
+    subscription = await session.get(Subscription, subscription_id) if taken.rowcount == 1 else None
+    await session.commit()
+    return subscription
 
 
 async def _work_queue(
@@ -134,71 +191,118 @@ async def _work_queue(
     client: httpx.AsyncClient,
     box: SecretBox,
     subscription: Subscription,
+    owner: Principal,
+    deadline: float,
     outcome: Outcome,
 ) -> None:
-    owner = await subscription_principal(session, subscription)
-    if owner is None:
-        return  # its owner was disabled: what waits stays until it is enabled again
     secret = box.open(subscription.secret_encrypted)
-    queue = await session.exec(
-        select(Delivery, Event)
-        .join(Event, col(Event.sequence) == Delivery.event_sequence)
-        .where(Delivery.subscription_id == subscription.id, Delivery.state == "pending")
-        .order_by(col(Event.position))
-        .limit(QUEUE_BATCH)
-    )
-    for head, event in queue.all():
-        if head.next_attempt_at > utcnow():
-            return  # in order: a delivery waiting for its retry holds the ones after it
-        if not await _still_visible(session, owner, event):
-            # Rights follow the owner: what it may no longer see is not sent, whatever it could see before.
-            head.state, head.last_error = "withdrawn", "the subscription's owner may no longer see this event"
-            session.add(head)
-            continue
-        status, error = await _send(client, settings, subscription.url, secret, event)
-        head.attempts += 1
-        head.last_status, head.last_error = status, error
-        record_access(
-            session,
-            owner,
-            action="push",
-            route="webhook",
-            resource_type="events",
-            resource_id=str(event.id),
-            subject=event_subject(event),
-            status=status or 0,
-            purpose=Purpose.synchronisation,
+    while time.monotonic() < deadline:
+        # Rights follow the owner as it stands when its queue is read, a round's time before sending at most.
+        queue = await session.exec(
+            select(Delivery, Event, events_visible_to(owner))
+            .join(Event, col(Event.sequence) == Delivery.event_sequence)
+            .where(Delivery.subscription_id == subscription.id, Delivery.state == "pending")
+            .order_by(col(Event.position))
+            .limit(QUEUE_BATCH)
         )
-        if status is not None and 200 <= status < 300:
-            head.state, head.delivered_at = "delivered", utcnow()
-            outcome.delivered += 1
-            outcome.lags.append((head.delivered_at - event.time).total_seconds())
-        elif status == 410:  # the receiver says this callback is gone for good
-            head.state = "dead"
-            subscription.status, subscription.disabled_reason = "disabled", "the callback answered 410 Gone"
-            session.add(subscription)
-            outcome.dead += 1
-        elif head.attempts > len(BACKOFF):
-            head.state = "dead"
-            outcome.dead += 1
-        else:
-            head.next_attempt_at = retry_at(utcnow(), head.attempts)
-            outcome.failed += 1
-            outcome.failures_by_organisation[str(subscription.organisation_id)] += 1
-        session.add(head)
-        if head.state != "delivered":
+        rows = queue.all()
+        await session.commit()  # nothing is held while a receiver answers
+        if not rows:
             return
+        kept = time.monotonic()
+        try:
+            for head, event, visible in rows:
+                if time.monotonic() >= deadline:
+                    return
+                if not visible:  # what its owner may no longer see is not sent, whatever it could see before
+                    head.state, head.last_error = "withdrawn", "the subscription's owner may no longer see this event"
+                    session.add(head)
+                    continue
+                status, error = await _send(client, settings, subscription.url, secret, event)
+                if not await _record(session, settings, subscription, owner, head, event, status, error, outcome):
+                    return
+                if time.monotonic() - kept >= KEEP_EVERY:
+                    await session.commit()
+                    kept = time.monotonic()
+        finally:
+            await session.commit()  # what was sent is kept in one transaction, not one per event
 
 
-def retry_at(now: datetime, attempts: int) -> datetime:
+async def _record(
+    session: AsyncSession,
+    settings: Settings,
+    subscription: Subscription,
+    owner: Principal,
+    head: Delivery,
+    event: Event,
+    status: int | None,
+    error: str | None,
+    outcome: Outcome,
+) -> bool:
+    """Keep the outcome of one try; True when the receiver took it."""
+    now = utcnow()
+    head.attempts += 1
+    head.last_status, head.last_error = status, error
+    session.add_all([head, subscription])
+    record_access(
+        session,
+        owner,
+        action="push",
+        route="webhook",
+        resource_type="events",
+        resource_id=str(event.id),
+        subject=event_subject(event),
+        status=status or 0,
+        purpose=Purpose.synchronisation,
+    )
+    if status is not None and 200 <= status < 300:
+        head.state, head.delivered_at = "delivered", now
+        subscription.failures, subscription.retry_at = 0, None
+        outcome.delivered += 1
+        outcome.lags.append((now - event.time).total_seconds())
+        return True
+    if status == 410:  # the receiver says this callback is gone for good
+        await _stop(session, subscription, head, "disabled", "the callback answered 410 Gone", outcome)
+    elif (now - head.created_at).total_seconds() > settings.webhook_retry_window_seconds:
+        reason = f"its receiver kept failing for longer than the retry window ({error})"
+        await _stop(session, subscription, head, "suspended", reason[:200], outcome)
+    else:
+        subscription.failures += 1
+        subscription.retry_at = head.next_attempt_at = next_try(now, subscription.failures)
+        outcome.failed += 1
+        outcome.failures_by_organisation[str(subscription.organisation_id)] += 1
+    return False
+
+
+async def _stop(
+    session: AsyncSession, subscription: Subscription, head: Delivery, status: str, reason: str, outcome: Outcome
+) -> None:
+    """Stop a subscription and dead-letter all it had waiting, at once; its owner is told by an event."""
+    head.state = "dead"
+    await session.flush()
+    rest = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.subscription_id) == subscription.id, col(Delivery.state) == "pending")
+        .values(state="dead", last_error="dead-lettered with its subscription")
+    )
+    subscription.status, subscription.disabled_reason = status, reason
+    subscription.failures, subscription.retry_at = 0, None
+    outcome.dead += 1 + rest.rowcount
+    outcome.stopped = status
+    emit(
+        session,
+        EventType.webhook_stopped,
+        {"subscriptionId": subscription.id, "status": status, "reason": reason, "deadLettered": 1 + rest.rowcount},
+        recipients=[subscription.organisation_id],
+        organisation_id=subscription.organisation_id,
+        subject=f"webhooks/{subscription.id}",
+    )
+
+
+def next_try(now: datetime, failures: int) -> datetime:
     """Exponential backoff with jitter, so receivers coming back up are not hit all at once."""
-    delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
+    delay = BACKOFF[min(failures, len(BACKOFF)) - 1]
     return now + timedelta(seconds=delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not a secret
-
-
-async def _still_visible(session: AsyncSession, owner: Principal, event: Event) -> bool:
-    statement = select(Event.sequence).where(Event.sequence == event.sequence, events_visible_to(owner))
-    return (await session.exec(statement)).first() is not None
 
 
 async def _send(

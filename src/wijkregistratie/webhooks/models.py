@@ -29,8 +29,14 @@ class Subscription(SQLModel, table=True):
     event_types: list[str] = json_field()  # empty: every type
     description: str | None = text_field(200, default=None)
     secret_encrypted: str = text_field(500)
-    status: str = code_field(default="active")  # active, disabled
+    status: str = code_field(default="active")  # active, disabled (by its owner or a 410), suspended
     disabled_reason: str | None = text_field(200, default=None)
+    # A failing subscription backs off as a whole: tries of its oldest waiting delivery that failed in a
+    # row, and when it is tried again.
+    failures: int = 0
+    retry_at: datetime | None = optional_timestamp_field()
+    # A worker is delivering it until then (or died doing so, and another takes over after).
+    leased_until: datetime | None = optional_timestamp_field()
     # The last feed position handed to deliveries; the worker moves it on in the same transaction.
     cursor: int = Field(default=0, sa_column=Column(SequenceNumber, nullable=False, default=0))
     version: int = 1

@@ -50,7 +50,7 @@ class SubscriptionUpdate(ApiModel):
     event_types: list[EventType] | None = Field(default=None, max_length=50)
     description: str | None = Field(default=None, max_length=200)
     status: Literal["active", "disabled"] | None = Field(
-        default=None, description="`active` switches a subscription on again (after a 410, say)."
+        default=None, description="`active` switches a subscription on again (after a 410 or a suspension, say)."
     )
 
 
@@ -64,6 +64,7 @@ class SubscriptionRead(ApiModel):
                     "url": "https://crm.schuldhulp.example/hooks/wijkregistratie",
                     "eventTypes": [],
                     "status": "active",
+                    "failures": 0,
                     "version": 1,
                     "createdAt": "2026-03-02T08:30:00Z",
                 }
@@ -76,8 +77,17 @@ class SubscriptionRead(ApiModel):
     url: str = Field(max_length=2000)
     event_types: list[Annotated[str, StringConstraints(max_length=100)]] = Field(max_length=50)
     description: str | None = Field(default=None, max_length=200)
-    status: str = Field(max_length=20)
+    status: str = Field(
+        max_length=20,
+        description="`active`; `disabled` by its owner or after its callback answered `410 Gone`; `suspended` "
+        "after its receiver kept failing for longer than the retry window (about a day). What waited was then "
+        "dead-lettered; set `active` to switch it on again, and send dead-lettered deliveries again.",
+    )
     disabled_reason: str | None = Field(default=None, max_length=200)
+    failures: int = Field(
+        description="Tries of its oldest waiting delivery that failed in a row; the subscription backs off as a whole."
+    )
+    retry_at: datetime | None = Field(default=None, description="When a failing subscription is tried again.")
     version: int
     created_at: datetime
 
@@ -115,7 +125,10 @@ class DeliveryRead(ApiModel):
     event_id: uuid.UUID
     event_type: str = Field(max_length=100)
     event_sequence: int
-    state: str = Field(max_length=20, description="`pending`, `delivered` or `dead` (dead-lettered).")
+    state: str = Field(
+        max_length=20,
+        description="`pending`, `delivered`, `dead` (dead-lettered) or `withdrawn` (its owner may no longer see it).",
+    )
     attempts: int
     next_attempt_at: datetime
     last_status: int | None = None

@@ -83,6 +83,7 @@ async def update(
     if changes.get("status"):
         subscription.status = changes["status"]
         subscription.disabled_reason = None if subscription.status == "active" else "switched off by the owner"
+        subscription.failures, subscription.retry_at = 0, None  # switched on again: tried at once
     subscription.version += 1
     session.add(subscription)
     await session.flush()
