@@ -60,6 +60,7 @@ unit: install machine
 ## Write the OpenAPI document from the code (the tests fail while the committed one differs).
 openapi: install
 	$(BIN)/wijkregistratie export-openapi --output $(OPENAPI)
+	$(BIN)/wijkregistratie export-schemas --output openapi/schemas
 
 spectral: machine $(OPENAPI)
 	$(SPECTRAL) lint --ruleset $(RULESET) --fail-severity error $(OPENAPI)

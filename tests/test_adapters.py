@@ -8,17 +8,29 @@ partner that answers nonsense or sends a broken record stops nothing.
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
-from tests.conftest import FIRST_VERSION, Server, World, new_address
+from tests.conftest import FIRST_VERSION, Server, World, new_address, run_async
+from wijkregistratie.adapters.config import BUILT_IN_MAPPINGS as BUILT_IN
+from wijkregistratie.adapters.config import PartnersFileError
+from wijkregistratie.adapters.kinds import partners as configured_partners
+from wijkregistratie.adapters.kinds import schemas
 from wijkregistratie.adapters.simulator import Store, create_simulator
+from wijkregistratie.cases.models import Involvement
 from wijkregistratie.worker.runner import Worker
 
 PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
@@ -222,3 +234,184 @@ def test_a_broken_record_is_passed_over_and_the_rest_applied(
     _work(world, config)
     assert world.debt.get("/v1/cases", params={"reference": broken}).json()["items"] == []
     assert _case_by_reference(world, fine)["id"]
+
+
+def test_what_a_partner_is_sent_is_the_record_as_it_may_read_it(
+    world: World, partners: tuple[Partner, Partner, Path]
+) -> None:
+    """B gets the lead's name and number, the plan's goals, the activities assigned to it and its own
+    involvement, in its own fields and codes; not an activity of another organisation."""
+    a, b, config = partners
+    number = f"H-{id(a) % 100000}"
+    _type_in(a, number)
+    _work(world, config)
+    case = _case_by_reference(world, number)
+    involvement = {"role": "carries_out", "basis": "statutory_task", "basisReference": "Wmo 2015"}
+    joined = world.coordinator.post(
+        f"/v1/cases/{case['id']}/involvements", json={"organisationId": str(world.orgs["ggz"])} | involvement
+    )
+    assert joined.status_code == 201, joined.text
+    etag = world.coordinator.get(f"/v1/cases/{case['id']}").headers["ETag"]
+    lead = world.coordinator.put(
+        f"/v1/cases/{case['id']}/lead-professional",
+        json={"professionalId": world.professionals["ggz"]["id"]},
+        headers={"If-Match": etag},
+    )
+    assert lead.status_code == 200, lead.text
+    for_ggz = {"kind": "organisation", "organisationId": str(world.orgs["ggz"])}
+    for_debt = {"kind": "organisation", "organisationId": str(world.orgs["debt"])}
+    plan = {
+        "goals": [
+            {
+                "lifeDomain": "finances",
+                "iWant": "Rust in mijn hoofd",
+                "result": "Geen aanmaningen meer",
+                "targetDate": "2027-06-01",
+                "activities": [
+                    {"description": "Gesprek over stress", "performer": for_ggz, "dueDate": "2027-01-15"},
+                    {"description": "Budgetplan maken", "performer": for_debt},
+                ],
+            }
+        ]
+    }
+    assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=plan, headers=FIRST_VERSION).status_code == 200
+    _work(world, config)
+    [note] = [n for n in b.notes() if n["dossier"] == case["id"] and n["soort"] == "PLAN"]
+    professional = world.professionals["ggz"]
+    assert note["status"] == "LOPEND"
+    assert note["regisseur"] == {
+        "naam": professional["name"],
+        "organisatie": joined.json()["organisationName"],
+        "telefoon": professional["phone"],
+    }
+    assert note["doelen"] == [
+        {
+            "domein": "finances",
+            "ik_wil": "Rust in mijn hoofd",
+            "resultaat": "Geen aanmaningen meer",
+            "streefdatum": "2027-06-01",
+        }
+    ]
+    assert note["acties"] == [{"omschrijving": "Gesprek over stress", "datum": "2027-01-15", "status": "planned"}]
+    assert note["betrokkenheid"] == [
+        {"rol": "lead", "sinds": joined.json()["since"], "tot": None, "grondslag": "statutory_task"}  # it leads now
+    ]
+    [debt_note] = [n for n in a.notes() if n["dossier"] == case["id"] and n["soort"] == "PLAN"]
+    assert [x["omschrijving"] for x in debt_note["acties"]] == ["Budgetplan maken"]
+
+
+def test_a_note_about_a_case_the_partner_may_no_longer_see_carries_nothing_of_it(
+    world: World, partners: tuple[Partner, Partner, Path]
+) -> None:
+    """Rendered as the API would answer at the moment of pushing: once B's involvement has ended, what it
+    is still told (the events from while it was involved) carries no content of the record."""
+    a, b, config = partners
+    number = f"J-{id(a) % 100000}"
+    _type_in(a, number)
+    _work(world, config)
+    case = _case_by_reference(world, number)
+    involvement = {"role": "carries_out", "basis": "statutory_task", "basisReference": "Wmo 2015"}
+    joined = world.coordinator.post(
+        f"/v1/cases/{case['id']}/involvements", json={"organisationId": str(world.orgs["ggz"])} | involvement
+    )
+    assert joined.status_code == 201, joined.text
+    assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
+
+    async def ended_last_week(session: Any) -> None:  # as if time had passed since B left
+        await session.exec(
+            update(Involvement)
+            .where(col(Involvement.id) == uuid.UUID(joined.json()["id"]))
+            .values(since=date.today() - timedelta(days=30), until=date.today() - timedelta(days=7))
+        )
+
+    run_async(world.api.database_url, ended_last_week)
+    assert world.ggz.get(f"/v1/cases/{case['id']}").status_code == 404
+    _work(world, config)
+    notes = [n for n in b.notes() if n["dossier"] == case["id"]]
+    assert [n["soort"] for n in notes] == ["DOSSIER", "BETROKKENE", "PLAN"]
+    assert all(n["status"] is None and n["regisseur"] is None and n["doelen"] is None for n in notes)
+    assert all(n["contact"] is None and n["betrokkenheid"] is None for n in notes)
+    [debt_note] = [n for n in a.notes() if n["dossier"] == case["id"] and n["soort"] == "PLAN"]
+    assert debt_note["doelen"] == [
+        {"domein": "finances", "ik_wil": "Rust", "resultaat": "Geen schulden", "streefdatum": None}
+    ]
+
+
+ENTRY = '{"name": "x", "organisationId": "%s", "baseUrl": "http://p", '
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        ('[\n  {\n    "name": "x",\n    "organisationId": "nope",\n', 5, ""),  # not JSON: cut off
+        (
+            '[\n  {\n    "name": "x",\n    "organisationId": "nope",\n    "baseUrl": "http://p"}]',
+            4,
+            "[0].organisationId",
+        ),
+        ("[" + ENTRY + '\n  "mapping": "m.json",\n  "kind": "fax"}]', 3, "[0].kind"),
+        ("[" + ENTRY + '\n\n  "mapping": "elders.json"}]', 3, "[0].mapping"),
+        ("[" + ENTRY + '"mapping": "m.json",\n "everySeconds": 0}]', 2, "[0].everySeconds"),
+        ("[" + ENTRY + '"mapping": "m.json"},\n ' + ENTRY + '"mapping": "m.json", "colour": 1}]', 2, "[1].colour"),
+    ],
+    ids=["not-json", "not-an-id", "unknown-kind", "mapping-not-found", "pace-out-of-range", "unknown-field"],
+)
+def test_a_bad_partners_file_is_refused_naming_its_line_and_field(
+    tmp_path: Path, text: str, line: int, field: str
+) -> None:
+    (tmp_path / "m.json").write_text(json.dumps(json.loads((BUILT_IN / "schuldhulp.json").read_text())))
+    file = tmp_path / "partners.json"
+    file.write_text(text.replace("%s", str(uuid.uuid4())))
+    with pytest.raises(PartnersFileError) as refused:
+        configured_partners(str(file))
+    assert (refused.value.line, refused.value.field) == (line, field), str(refused.value)
+    assert str(refused.value).startswith(f"{file}, line {line}: ")
+
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "openapi" / "schemas"
+
+
+def test_the_published_schemas_are_the_codes_and_are_served(world: World) -> None:
+    for name, schema in schemas().items():
+        committed = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+        assert committed == schema, f"openapi/schemas/{name} is stale: run `make openapi` and commit it"
+        served = world.housing.http.get(f"/docs/schemas/{name}")
+        assert served.status_code == 200 and served.headers["content-type"] == "application/schema+json"
+        assert served.json() == committed
+    assert world.housing.http.get("/docs/schemas/mappings/fax.json").status_code == 404
+
+
+def test_the_schemas_say_what_the_worker_accepts() -> None:
+    mapping = json.loads((BUILT_IN / "schuldhulp.json").read_text(encoding="utf-8"))
+    mapping_schema = jsonschema_rs.validator_for(schemas()["mappings/rest-json.json"])
+    assert mapping_schema.is_valid(mapping)
+    misspelt = mapping | {"push": mapping["push"] | {"feilds": {}}}
+    assert not mapping_schema.is_valid(misspelt)
+    entry = {"name": "x", "organisationId": str(uuid.uuid4()), "baseUrl": "http://p", "mapping": "m.json"}
+    partners_schema = jsonschema_rs.validator_for(schemas()["partners.json"])
+    assert partners_schema.is_valid([entry])
+    assert not partners_schema.is_valid([entry | {"kind": "fax"}])
+    assert not partners_schema.is_valid([entry | {"everySeconds": 0}])
+
+
+def test_the_command_line_checks_a_partners_file_as_the_worker_would(tmp_path: Path) -> None:
+    good = tmp_path / "partners.json"
+    entry = {"name": "x", "organisationId": str(uuid.uuid4()), "baseUrl": "http://p", "mapping": "schuldhulp.json"}
+    good.write_text(json.dumps([entry], indent=2))
+    checked = subprocess.run(
+        [sys.executable, "-m", "wijkregistratie.cli", "check-partners", str(good)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0 and "1 partners" in checked.stdout, checked.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([entry | {"kind": "fax"}], indent=2))
+    for command in (["check-partners", str(bad)], ["worker"]):
+        refused = subprocess.run(
+            [sys.executable, "-m", "wijkregistratie.cli", *command],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"WR_ADAPTERS_FILE": str(bad), "WR_WORKER_METRICS_PORT": "0"},
+            timeout=60,
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert f"{bad}, line 7: [0].kind: not one of rest-json" in refused.stderr
+        assert "Traceback" not in refused.stderr

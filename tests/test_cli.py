@@ -153,6 +153,19 @@ def test_every_command_of_the_readme_works_as_written(operator: Operator) -> Non
     exported = operator.directory / "openapi.json"
     operator.run("export-openapi", "--output", str(exported))
     assert json.loads(exported.read_text()) == json.loads((ROOT / "openapi" / "openapi.json").read_text())
+    schemas = operator.directory / "schemas"
+    operator.run("export-schemas", "--output", str(schemas))
+    published = ROOT / "openapi" / "schemas" / "partners.json"
+    assert json.loads((schemas / "partners.json").read_text()) == json.loads(published.read_text())
+    partners = operator.directory / "partners.json"
+    partner = {
+        "name": "zuid",
+        "organisationId": str(organisation_id),
+        "baseUrl": "http://p",
+        "mapping": "schuldhulp.json",
+    }
+    partners.write_text(json.dumps([partner]))
+    assert "1 partners" in operator.run("check-partners", str(partners)).stdout
 
     port = free_port()
     api = operator.start("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")

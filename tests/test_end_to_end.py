@@ -237,6 +237,11 @@ def test_typed_once_it_reaches_everyone_and_a_partner_that_was_down_catches_up(c
     assert city.debt.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
     _wait(lambda: any(n["soort"] == "PLAN" for n in city.notes_b(case_id)), 30, "the plan in B's system")
     assert not any(n["dossier"] == case_id and n["soort"] == "PLAN" for n in city.partner_a.notes.values())
+    [plan_in_b] = [n for n in city.notes_b(case_id) if n["soort"] == "PLAN"]
+    assert plan_in_b["doelen"] == [
+        {"domein": "finances", "ik_wil": "Rust", "resultaat": "Geen schulden", "streefdatum": None}
+    ]
+    assert plan_in_b["status"] == "AANGEMELD" and plan_in_b["betrokkenheid"][0]["rol"] == "carries_out"
 
     city.partner_b.fault = {"plat": True}
     changed = city.coordinator.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers={"If-Match": '"1"'})

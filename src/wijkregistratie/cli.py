@@ -187,6 +187,23 @@ def _export_openapi(args: argparse.Namespace) -> None:
         print(f"wrote {args.output}")
 
 
+def _export_schemas(args: argparse.Namespace) -> None:
+    from wijkregistratie.adapters.kinds import schemas
+
+    for name, schema in schemas().items():
+        target = Path(args.output) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {target}")
+
+
+def _check_partners(args: argparse.Namespace) -> None:
+    from wijkregistratie.adapters.kinds import partners
+
+    checked = partners(args.file)
+    print(f"{args.file}: {len(checked)} partners, each with a mapping that fits its kind")
+
+
 def _run(work: Callable[[Any], Awaitable[T]]) -> T:
     """`work(session)` in one transaction, committed, with every table known (foreign keys cross parts)."""
     from wijkregistratie.core.database import create_engine, create_sessionmaker
@@ -286,12 +303,23 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-openapi", help="write the OpenAPI document")
     export.add_argument("--output", default="openapi/openapi.json", help="a file, or - for standard output")
     export.set_defaults(handler=_export_openapi)
+
+    export_schemas = commands.add_parser(
+        "export-schemas", help="write the JSON Schemas of the partners file and of each kind's mapping"
+    )
+    export_schemas.add_argument("--output", default="openapi/schemas", help="the folder to write them in")
+    export_schemas.set_defaults(handler=_export_schemas)
+
+    check = commands.add_parser("check-partners", help="check a partners file and its mappings, as the worker does")
+    check.add_argument("file", help="the partners file (what WR_ADAPTERS_FILE names)")
+    check.set_defaults(handler=_check_partners)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     from pydantic import ValidationError
 
+    from wijkregistratie.adapters.config import PartnersFileError
     from wijkregistratie.core.errors import Problem
 
     parser = build_parser()
@@ -301,6 +329,8 @@ def main(argv: list[str] | None = None) -> None:
     except Problem as problem:  # the API's own answers, said as the command line says them: no traceback
         fields = "; ".join(f"{p.name}: {p.reason}" for p in problem.invalid_params or [])
         parser.exit(2, f"wijkregistratie {args.command}: {problem.detail}{f' ({fields})' if fields else ''}\n")
+    except PartnersFileError as refused:  # before the worker starts: the file, line and field to correct
+        parser.exit(2, f"wijkregistratie {args.command}: {refused}\n")
     except ValidationError as invalid:
         reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in invalid.errors())
         parser.exit(2, f"wijkregistratie {args.command}: invalid input ({reasons})\n")

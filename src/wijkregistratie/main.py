@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from wijkregistratie import API_VERSION
 from wijkregistratie.access.visibility import may_see
+from wijkregistratie.adapters.api import router as schemas_router
 from wijkregistratie.assessments.api import router as assessments_router
 from wijkregistratie.attachments.api import router as attachments_router
 from wijkregistratie.audit.api import router as audit_router
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     if settings.public_docs:
         app.include_router(docs_router)
+        app.include_router(schemas_router)
 
     install_error_handlers(app)
     install_openapi(app)

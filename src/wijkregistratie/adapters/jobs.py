@@ -3,8 +3,7 @@
 from prometheus_client import Counter
 
 from wijkregistratie.adapters.base import Adapter, run_round
-from wijkregistratie.adapters.config import load_partners
-from wijkregistratie.adapters.kinds import KINDS, build
+from wijkregistratie.adapters.kinds import build, partners
 from wijkregistratie.core.job import REGISTRY, Job, JobContext
 
 ADAPTER_CHANGES = Counter(
@@ -29,5 +28,5 @@ def _job(adapter: Adapter) -> Job:
 
 
 def jobs(context: JobContext) -> list[Job]:
-    partners = load_partners(context.settings.adapters_file, KINDS)
-    return [_job(build(partner, mapping, context.vault, context.http)) for partner, mapping in partners]
+    configured = partners(context.settings.adapters_file)
+    return [_job(build(partner, mapping, context.vault, context.http)) for partner, mapping in configured]

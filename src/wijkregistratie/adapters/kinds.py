@@ -1,21 +1,43 @@
-"""The adapter kinds: a partner's `kind` in the partners file picks the implementation here."""
+"""The adapter kinds: a partner's `kind` in the partners file picks the implementation and the model its
+mapping file is checked against (whose JSON Schema is published beside the partners file's)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 
 from wijkregistratie.adapters.base import Adapter
-from wijkregistratie.adapters.config import PartnerConfig
-from wijkregistratie.adapters.rest_json import RestJsonAdapter
+from wijkregistratie.adapters.config import PartnerConfig, load_partners, partners_schema
+from wijkregistratie.adapters.rest_json import RestJsonAdapter, RestJsonMapping
 from wijkregistratie.core.identifiers import BsnVault
 
-AdapterFactory = Callable[[PartnerConfig, dict[str, Any], BsnVault, httpx.AsyncClient], Adapter]
 
-KINDS: dict[str, AdapterFactory] = {
-    "rest-json": RestJsonAdapter,
+@dataclass(frozen=True)
+class Kind:
+    adapter: Callable[[PartnerConfig, Any, BsnVault, httpx.AsyncClient], Adapter]
+    mapping: type[BaseModel]
+
+
+KINDS: dict[str, Kind] = {
+    "rest-json": Kind(RestJsonAdapter, RestJsonMapping),
 }
 
 
-def build(partner: PartnerConfig, mapping: dict[str, Any], vault: BsnVault, http: httpx.AsyncClient) -> Adapter:
-    return KINDS[partner.kind](partner, mapping, vault, http)
+def partners(path: str) -> list[tuple[PartnerConfig, BaseModel]]:
+    """The partners file's partners and their checked mappings (`PartnersFileError` names what is wrong)."""
+    return load_partners(path, {name: kind.mapping for name, kind in KINDS.items()})
+
+
+def build(partner: PartnerConfig, mapping: BaseModel, vault: BsnVault, http: httpx.AsyncClient) -> Adapter:
+    return KINDS[partner.kind].adapter(partner, mapping, vault, http)
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    """The published JSON Schemas: the partners file's, and each kind's mapping file's, by file name."""
+    published = {"partners.json": partners_schema(list(KINDS))}
+    for name, kind in KINDS.items():
+        schema = kind.mapping.model_json_schema(by_alias=True)
+        published[f"mappings/{name}.json"] = {"$schema": "https://json-schema.org/draft/2020-12/schema"} | schema
+    return published
