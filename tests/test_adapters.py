@@ -69,7 +69,7 @@ def partners(world: World, tmp_path: Path) -> Iterator[tuple[Partner, Partner, P
                 "teamId": world.team["id"],
                 "baseUrl": b.url,
                 "everySeconds": 0.01,
-                "mapping": "schuldhulp.json",
+                "mapping": "zorg.json",
             },
         ]
         file = tmp_path / "partners.json"
@@ -163,7 +163,9 @@ def test_a_client_typed_in_once_lands_in_the_record_and_in_the_other_system(
     _work(world, config)
     assert _case_by_reference(world, number)["id"] == case["id"]
     journal = world.debt.get(f"/v1/cases/{case['id']}/journal").json()
-    assert [e["text"] for e in journal] == ["Betalingsregeling getroffen."]
+    assert [(e["text"], e["visibility"]) for e in journal] == [
+        ("Schuldhulp: Betalingsregeling getroffen.", "all_involved")
+    ]
     assert len(world.debt.get(f"/v1/cases/{case['id']}").json()["signals"]) == 1
 
 
@@ -366,6 +368,48 @@ def test_a_bad_partners_file_is_refused_naming_its_line_and_field(
         configured_partners(str(file))
     assert (refused.value.line, refused.value.field) == (line, field), str(refused.value)
     assert str(refused.value).startswith(f"{file}, line {line}: ")
+
+
+def test_a_new_client_waits_in_triage_and_what_it_brings_reaches_the_case(
+    world: World, partners: tuple[Partner, Partner, Path]
+) -> None:
+    """B (mental health care, the default mapping) brings a client in as a signal in the team's queue, not
+    as a case; a contact change typed in B while it waits reaches the record once the team took it up and
+    involved B; its own end date ends its part; and each change is placed once."""
+    _, b, config = partners
+    number = f"K-{id(b) % 100000}"
+    _type_in(b, number, aanmeldreden="PSYCH", toelichting="Somberheid.")
+    _work(world, config)
+    [signal] = [s for s in world.coordinator.get("/v1/signals").json()["items"] if s["description"] == "Somberheid."]
+    assert signal["status"] == "open" and signal["caseId"] is None  # in the team's queue
+    assert world.ggz.get("/v1/cases", params={"reference": number}).json()["items"] == []
+    _type_in(b, number, aanmeldreden="PSYCH", toelichting="Somberheid.", telefoon="06-11112222")
+    _work(world, config)  # it waits: there is no case yet
+    etag = world.coordinator.get(f"/v1/signals/{signal['id']}").headers["ETag"]
+    accepted = world.coordinator.post(f"/v1/signals/{signal['id']}/accept", json={}, headers={"If-Match": etag})
+    assert accepted.status_code == 200, accepted.text
+    case_id = accepted.json()["caseId"]
+    involvement = {"role": "carries_out", "basis": "statutory_task", "basisReference": "Wmo 2015"}
+    joined = world.coordinator.post(
+        f"/v1/cases/{case_id}/involvements", json={"organisationId": str(world.orgs["ggz"])} | involvement
+    )
+    assert joined.status_code == 201, joined.text
+    _work(world, config)
+    record = world.coordinator.get(f"/v1/cases/{case_id}").json()
+    assert record["household"]["phone"] == "06-11112222"
+    own = world.ggz.get(f"/v1/cases/{case_id}/involvements/{joined.json()['id']}").json()
+    assert own["ownReference"] == number  # the identity map, from now on (only B itself reads it)
+    assert all(n["clientnummer"] == number for n in b.notes() if n["dossier"] == case_id)
+
+    _type_in(b, number, aanmeldreden="PSYCH", toelichting="Gaat beter.", telefoon="06-11112222")
+    _type_in(b, number, aanmeldreden="PSYCH", toelichting="Gaat beter.", telefoon="06-11112222", einddatum="01-01-2030")
+    _work(world, config)
+    journal = world.coordinator.get(f"/v1/cases/{case_id}/journal").json()
+    assert [(e["text"], e["visibility"]) for e in journal] == [("Zorg: Gaat beter.", "all_involved")]
+    ended = world.ggz.get(f"/v1/cases/{case_id}/involvements/{joined.json()['id']}").json()
+    assert ended["until"] == "2030-01-01"
+    household = world.coordinator.get(f"/v1/cases/{case_id}").json()["household"]
+    assert household["version"] == record["household"]["version"]  # the same phone again changes nothing
 
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "openapi" / "schemas"

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.adapters.config import PartnerConfig
-from wijkregistratie.adapters.models import AdapterCheckpoint
+from wijkregistratie.adapters.models import AdapterCheckpoint, AdapterReference
+from wijkregistratie.cases.models import Case, Involvement
+from wijkregistratie.cases.queries import involvement_is_current
 from wijkregistratie.core.access_log import distinct_subjects, record_access, watch_subjects
+from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.errors import Problem
 from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.security import Principal
@@ -80,6 +83,10 @@ async def _checkpoint(session: AsyncSession, partner: PartnerConfig) -> AdapterC
 async def pull(sessions: Any, adapter: Adapter) -> RoundResult:
     result = RoundResult()
     principal = acting_as(adapter.partner)
+    for change in await _waited(sessions, adapter.partner):  # its client was taken into a case meanwhile
+        async with sessions() as session:
+            await _apply(session, adapter, principal, change, result)
+            await session.commit()
     async with sessions() as session:
         since = (await _checkpoint(session, adapter.partner)).pulled_up_to
         await session.commit()
@@ -88,35 +95,63 @@ async def pull(sessions: Any, adapter: Adapter) -> RoundResult:
             checkpoint = await _checkpoint(session, adapter.partner)
             if checkpoint.pulled_up_to != since:
                 return result  # another worker moved on meanwhile; it continues from there
-            announced = len(session.info.get(OUTBOX, []))
-            touched = watch_subjects(session)
-            try:
-                async with session.begin_nested():
-                    await adapter.apply(session, principal, change)
-                result.pulled += 1
-                for subject in distinct_subjects(touched):  # written as the organisation it acts for
-                    record_access(
-                        session,
-                        principal,
-                        action="change",
-                        route=f"adapter:{adapter.partner.name}",
-                        resource_type="partner-change",
-                        resource_id=change.marker[:60],
-                        subject=subject,
-                        status=200,
-                        purpose=Purpose.synchronisation,
-                    )
-            except (Problem, ValueError, TypeError, KeyError) as refusal:
-                # The record itself is wrong (missing or malformed fields): logged without its content, and
-                # passed over rather than tried forever; its events went with its rolled-back changes.
-                del session.info.get(OUTBOX, [])[announced:]
-                reason = refusal.title if isinstance(refusal, Problem) else type(refusal).__name__
-                log.warning("partner %s: change %s refused: %s", adapter.partner.name, change.marker, reason)
-                result.rejected += 1
+            await _apply(session, adapter, principal, change, result)
             checkpoint.pulled_up_to = since = change.marker
             session.add(checkpoint)
             await session.commit()
     return result
+
+
+async def _waited(sessions: Any, partner: PartnerConfig) -> list[Change]:
+    """What the partner brought for clients that waited in the team's triage queue, now that their case has
+    the partner's organisation involved."""
+    statement = (
+        select(AdapterReference)
+        .join(Case, col(Case.household_id) == AdapterReference.household_id)
+        .join(Involvement, col(Involvement.case_id) == Case.id)
+        .where(
+            AdapterReference.partner == partner.name,
+            col(AdapterReference.waiting_since).is_not(None),
+            Case.status != CaseStatus.closed,
+            Involvement.organisation_id == partner.organisation_id,
+            involvement_is_current(),
+        )
+        .order_by(col(AdapterReference.waiting_since))
+        .limit(PUSH_BATCH)
+    )
+    async with sessions() as session:
+        waited = (await session.exec(statement)).all()
+    return [Change(marker=f"waiting:{w.reference}", record=w.waiting) for w in waited]
+
+
+async def _apply(
+    session: AsyncSession, adapter: Adapter, principal: Principal, change: Change, result: RoundResult
+) -> None:
+    announced = len(session.info.get(OUTBOX, []))
+    touched = watch_subjects(session)
+    try:
+        async with session.begin_nested():
+            await adapter.apply(session, principal, change)
+        result.pulled += 1
+        for subject in distinct_subjects(touched):  # written as the organisation it acts for
+            record_access(
+                session,
+                principal,
+                action="change",
+                route=f"adapter:{adapter.partner.name}",
+                resource_type="partner-change",
+                resource_id=change.marker[:60],
+                subject=subject,
+                status=200,
+                purpose=Purpose.synchronisation,
+            )
+    except (Problem, ValueError, TypeError, KeyError) as refusal:
+        # The record itself is wrong (missing or malformed fields): logged without its content, and
+        # passed over rather than tried forever; its events went with its rolled-back changes.
+        del session.info.get(OUTBOX, [])[announced:]
+        reason = refusal.title if isinstance(refusal, Problem) else type(refusal).__name__
+        log.warning("partner %s: change %s refused: %s", adapter.partner.name, change.marker, reason)
+        result.rejected += 1
 
 
 async def push(sessions: Any, adapter: Adapter) -> RoundResult:

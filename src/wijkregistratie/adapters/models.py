@@ -1,10 +1,17 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from wijkregistratie.core.columns import SequenceNumber, text_field, timestamp_field
+from wijkregistratie.core.columns import (
+    SequenceNumber,
+    json_field,
+    optional_timestamp_field,
+    text_field,
+    timestamp_field,
+)
 
 
 class AdapterCheckpoint(SQLModel, table=True):
@@ -20,15 +27,22 @@ class AdapterCheckpoint(SQLModel, table=True):
 
 
 class AdapterReference(SQLModel, table=True):
-    """A partner's own number for a household it signalled while the team had a case open already.
+    """The identity map of a partner's clients: its own number for a household it brought in.
 
-    Once the organisation is involved, the involvement's own reference is the identity map; until then
-    this keeps a second pull of the same client from registering a second signal.
+    Once the organisation is involved in the household's case, the involvement's own reference names that
+    case. Until then the client waits as a signal in the team's triage queue, and what the partner brings
+    meanwhile waits here (`waiting`, the partner's last record, since `waiting_since`) to be placed once
+    there is a case. `seen` holds the values of the partner's fields already placed on the record, so a
+    change is placed once.
     """
 
     __tablename__ = "adapter_references"
 
     partner: str = Field(max_length=60, primary_key=True)
     reference: str = Field(max_length=100, primary_key=True)
-    signal_id: uuid.UUID = Field(foreign_key="signals.id")
+    household_id: uuid.UUID = Field(foreign_key="households.id", index=True)
+    signal_id: uuid.UUID | None = Field(default=None, foreign_key="signals.id")
+    seen: dict[str, Any] = json_field(dict)
+    waiting: dict[str, Any] = json_field(dict)
+    waiting_since: datetime | None = optional_timestamp_field()  # when `waiting` came: none waits when unset
     created_at: datetime = timestamp_field()

@@ -15,10 +15,12 @@ goes through every item of a list (`record.plan.goals[].activities[]`: every goa
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,17 +28,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.adapters.base import Change, PartnerUnavailable, acting_as
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.models import AdapterReference
-from wijkregistratie.cases.models import Involvement
-from wijkregistratie.cases.queries import case_by_own_reference, open_case_of
+from wijkregistratie.cases.models import Case, Involvement
+from wijkregistratie.cases.queries import case_by_own_reference, involvement_is_current, open_case_of
 from wijkregistratie.cases.record import read_record
-from wijkregistratie.cases.schemas import CaseOpen
-from wijkregistratie.cases.service import open_case
+from wijkregistratie.cases.schemas import CaseOpen, InvolvementUpdate
+from wijkregistratie.cases.service import open_case, update_involvement
 from wijkregistratie.core.clock import utcnow
-from wijkregistratie.core.codes import JournalKind, LawfulBasis
+from wijkregistratie.core.codes import CaseStatus, JournalKind, JournalVisibility, LawfulBasis
 from wijkregistratie.core.errors import InvalidInput, NotFound
+from wijkregistratie.core.etag import etag
 from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.security import Principal
-from wijkregistratie.households.schemas import Address, MemberCreate
+from wijkregistratie.households.models import Household
+from wijkregistratie.households.schemas import Address, HouseholdUpdate, MemberCreate
+from wijkregistratie.households.service import correct_household
 from wijkregistratie.journal.schemas import JournalEntryCreate
 from wijkregistratie.journal.service import add_entry
 from wijkregistratie.signals.schemas import HouseholdReference, SignalCreate
@@ -90,8 +95,30 @@ class CaseBasis(_Shape):
     basis_reference: str = Field(min_length=1, max_length=200)
 
 
+class Placement(StrEnum):
+    """Where a change to one of the partner's fields is placed on the record."""
+
+    journal = "journal"  # a journal entry every organisation involved reads (and the team's coordinator)
+    own_journal = "own-journal"  # a journal entry of the partner's own organisation only
+    household_phone = "household.phone"
+    household_email = "household.email"
+    involvement_until = "involvement.until"  # the partner ended its own part (a date)
+
+
+class FieldChange(_Shape):
+    """A field of the partner's client record, and where a change to it goes."""
+
+    field: str = Field(min_length=1)
+    to: Placement
+    label: str | None = Field(default=None, max_length=100, description="Put before the value in a journal entry.")
+
+
 class Pull(_Shape):
-    """What the adapter reads: `GET {path}?{since}={checkpoint}` answering `{"{items}": [...]}`."""
+    """What the adapter reads: `GET {path}?{since}={checkpoint}` answering `{"{items}": [...]}`.
+
+    A new client becomes a signal in the team's triage queue; `newClient: "case"` opens a case for it at
+    once instead, for an organisation with a statutory task of its own (`case` then says on what basis).
+    A known client's `changes` are placed on the household's case, each once."""
 
     path: str = Field(pattern=r"^/")
     since: str = Field(min_length=1, description="The query parameter taking the last checkpoint.")
@@ -100,7 +127,15 @@ class Pull(_Shape):
     reference: Source = Field(description="The partner's own number for its client.")
     household: HouseholdFields
     signal: SignalFields
-    case: CaseBasis
+    new_client: Literal["signal", "case"] = "signal"
+    case: CaseBasis | None = None
+    changes: list[FieldChange] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _case_basis_named(self) -> "Pull":
+        if self.new_client == "case" and self.case is None:
+            raise ValueError("newClient `case` needs `case`: the basis on which the organisation opens it")
+        return self
 
 
 class Take(_Shape):
@@ -160,6 +195,15 @@ def _path(document: Any, path: str) -> Any:
     return values if many else values[0]
 
 
+def _date(value: Any) -> date:
+    """A date as partner systems write them: ISO (`2026-03-01`) or Dutch (`01-03-2026`)."""
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return datetime.strptime(text, "%d-%m-%Y").date()
+
+
 def _uses(output: Output, prefix: str) -> bool:
     if isinstance(output, str):
         return output.startswith(prefix)
@@ -205,15 +249,46 @@ class RestJsonAdapter:
         reference = str(_value(spec.reference, record) or "")
         if not reference:
             raise InvalidInput.field("reference", "the partner's record has no number")
-        description = str(_value(spec.signal.description, record))
-        known = await case_by_own_reference(session, self.partner.organisation_id, reference)
-        if known is not None:  # the same client again: what changed goes into the journal of its case
-            entry = JournalEntryCreate(kind=JournalKind.note, occurred_at=utcnow(), text=description)
-            await add_entry(session, principal, known, entry)
-            return
-        if await session.get(AdapterReference, (self.partner.name, reference)) is not None:
-            return  # signalled already; the team has not taken it into a case with this organisation yet
-        household = spec.household
+        known = await session.get(AdapterReference, (self.partner.name, reference))
+        case_id = await self._case_of(session, known, reference)
+        if case_id is not None:
+            await self._place(session, principal, case_id, known, reference, record)
+        elif known is not None:  # still a signal in the team's queue: what it brings waits for the case
+            known.waiting, known.waiting_since = record, known.waiting_since or utcnow()
+            session.add(known)
+        else:
+            await self._signal(session, principal, reference, record)
+
+    async def _case_of(self, session: AsyncSession, known: AdapterReference | None, reference: str) -> uuid.UUID | None:
+        """The case the partner's client is, once the organisation is involved in it: by its own reference,
+        or by the signal it brought in, which the team has taken into a case (then the reference is noted)."""
+        organisation = self.partner.organisation_id
+        case_id = await case_by_own_reference(session, organisation, reference)
+        if case_id is not None or known is None:
+            return case_id
+        involvement = (
+            await session.exec(
+                select(Involvement)
+                .join(Case, col(Case.id) == Involvement.case_id)
+                .where(
+                    Case.household_id == known.household_id,
+                    Case.status != CaseStatus.closed,
+                    Involvement.organisation_id == organisation,
+                    involvement_is_current(),
+                )
+            )
+        ).first()
+        if involvement is None:
+            return None
+        if involvement.own_reference is None:  # the identity map: this number is this case, from now on
+            involvement.own_reference = reference
+            session.add(involvement)
+        return involvement.case_id
+
+    async def _signal(
+        self, session: AsyncSession, principal: Principal, reference: str, record: dict[str, Any]
+    ) -> None:
+        spec, household = self.mapping.pull, self.mapping.pull.household
         signal = await register_signal(
             session,
             self.vault,
@@ -237,11 +312,18 @@ class RestJsonAdapter:
                 team_id=self.partner.team_id,
                 source=_value(spec.signal.source, record),
                 life_domains=_value(spec.signal.life_domains, record),
-                description=description,
+                description=str(_value(spec.signal.description, record)),
                 resident_aware=True,
             ),
         )
-        if await open_case_of(session, signal.household_id) is None:
+        # What it says now came in with the signal: only what changes after is placed on the case.
+        seen = {rule.field: record.get(rule.field) for rule in spec.changes}
+        known = AdapterReference(
+            partner=self.partner.name, reference=reference, household_id=signal.household_id, signal_id=signal.id
+        )
+        known.seen = seen
+        session.add(known)
+        if spec.new_client == "case" and spec.case and await open_case_of(session, signal.household_id) is None:
             await open_case(
                 session,
                 principal,
@@ -250,11 +332,68 @@ class RestJsonAdapter:
                     signal_ids=[signal.id],
                     basis=spec.case.basis,
                     basis_reference=spec.case.basis_reference,
-                    own_reference=reference,  # the identity map: this number is this case, from now on
+                    own_reference=reference,
                 ),
             )
+
+    async def _place(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        case_id: uuid.UUID,
+        known: AdapterReference | None,
+        reference: str,
+        record: dict[str, Any],
+    ) -> None:
+        """Each change to a mapped field, once, where the mapping puts it: through the services, as the
+        organisation, so the same rules hold as for its own API calls."""
+        seen = dict(known.seen) if known else {}
+        for rule in self.mapping.pull.changes:
+            value = record.get(rule.field)
+            if value in (None, "") or seen.get(rule.field) == value:
+                continue
+            await self._change(session, principal, case_id, rule, value)
+            seen[rule.field] = value
+        if known is None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return
+            known = AdapterReference(partner=self.partner.name, reference=reference, household_id=case.household_id)
+        known.seen, known.waiting, known.waiting_since = seen, {}, None
+        session.add(known)
+
+    async def _change(
+        self, session: AsyncSession, principal: Principal, case_id: uuid.UUID, rule: FieldChange, value: Any
+    ) -> None:
+        if rule.to in (Placement.journal, Placement.own_journal):
+            visibility = (
+                JournalVisibility.all_involved if rule.to == Placement.journal else JournalVisibility.own_organisation
+            )
+            text = f"{rule.label}: {value}" if rule.label else str(value)
+            entry = JournalEntryCreate(kind=JournalKind.note, occurred_at=utcnow(), text=text, visibility=visibility)
+            await add_entry(session, principal, case_id, entry)
+        elif rule.to in (Placement.household_phone, Placement.household_email):
+            # The partner's system holds what its client told it last: that is applied to the current version.
+            found = (
+                await session.exec(
+                    select(Household).join(Case, col(Case.household_id) == Household.id).where(Case.id == case_id)
+                )
+            ).first()
+            name = "phone" if rule.to == Placement.household_phone else "email"
+            if found is not None and getattr(found, name) != value:
+                correction = HouseholdUpdate.model_validate({name: value})
+                await correct_household(session, self.vault, principal, found.id, correction, etag(found.version))
         else:
-            session.add(AdapterReference(partner=self.partner.name, reference=reference, signal_id=signal.id))
+            own = (
+                await session.exec(
+                    select(Involvement).where(
+                        Involvement.case_id == case_id, Involvement.organisation_id == self.partner.organisation_id
+                    )
+                )
+            ).first()
+            if own is not None:
+                ended = InvolvementUpdate(until=_date(value))
+                await update_involvement(session, principal, case_id, own.id, ended, etag(own.version))
 
     async def render(self, session: AsyncSession, event: dict[str, Any]) -> dict[str, Any] | None:
         spec = self.mapping.push
@@ -305,6 +444,7 @@ class RestJsonAdapter:
         return all(str(_path(item, path)) == (own if value == ORGANISATION else value) for path, value in wanted)
 
     async def _reference(self, session: AsyncSession, case_id: Any) -> str | None:
+        """The partner's own number for the case: its involvement's reference, or the client it brought in."""
         if case_id is None:
             return None
         statement = select(Involvement.own_reference).where(
@@ -312,7 +452,15 @@ class RestJsonAdapter:
             Involvement.organisation_id == self.partner.organisation_id,
             col(Involvement.own_reference).is_not(None),
         )
-        return (await session.exec(statement)).first()
+        own = (await session.exec(statement)).first()
+        if own is not None:
+            return own
+        brought_in = (
+            select(AdapterReference.reference)
+            .join(Case, col(Case.household_id) == AdapterReference.household_id)
+            .where(Case.id == uuid.UUID(str(case_id)), AdapterReference.partner == self.partner.name)
+        )
+        return (await session.exec(brought_in)).first()
 
     async def deliver(self, document: dict[str, Any]) -> None:
         await self._call("POST", self.mapping.push.path, json=document)

@@ -65,6 +65,9 @@ def create_simulator(store: Store | None = None) -> Starlette:
                 "buurtcode": body.get("buurtcode"),
                 "aanmeldreden": body.get("aanmeldreden", "SCHULD"),
                 "toelichting": body.get("toelichting", ""),
+                "telefoon": body.get("telefoon"),
+                "email": body.get("email"),
+                "einddatum": body.get("einddatum"),  # dd-mm-jjjj: the organisation's part ended
                 "wijziging": store.changes,
             }
             store.clients = [c for c in store.clients if c["clientnummer"] != client["clientnummer"]] + [client]

@@ -48,7 +48,7 @@ PERSONAL_TABLES: dict[str, PersonalTable] = {
     "matches": PersonalTable((("household_id", "household"),), Erase.delete),
     "triage_actions": PersonalTable((("signal_id", "signals"),), Erase.delete),
     "signal_assignments": PersonalTable((("signal_id", "signals"),), Erase.delete),
-    "adapter_references": PersonalTable((("signal_id", "signals"),), Erase.delete),
+    "adapter_references": PersonalTable((("household_id", "household"), ("signal_id", "signals")), Erase.delete),
     "consents": PersonalTable((("member_id", "person"),), Erase.delete),
     "household_corrections": PersonalTable((("household_id", "household"),), Erase.delete),
     "members": PersonalTable((("id", "person"),), Erase.delete),
