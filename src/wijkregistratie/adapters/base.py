@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,10 +29,12 @@ from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.errors import Problem
 from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.security import Principal
+from wijkregistratie.events.models import Event
 from wijkregistratie.events.service import OUTBOX, event_subject, feed_after, publish, to_cloud_event
 
 log = logging.getLogger("wijkregistratie.adapters")
 PUSH_BATCH = 100
+PULL_BATCHES = 20  # batches a round pulls at most, so one busy partner's round ends
 
 
 class PartnerUnavailable(Exception):
@@ -46,14 +49,20 @@ class Change:
 
 class Adapter(Protocol):
     partner: PartnerConfig
+    # A kind that writes what it pushes in one piece (a file) takes a round's documents at once, and the
+    # push position moves past them only after; otherwise each document is delivered and kept in turn.
+    delivers_together: bool
 
     async def fetch(self, since: str) -> Sequence[Change]: ...
 
     async def apply(self, session: AsyncSession, principal: Principal, change: Change) -> None: ...
 
+    def refused(self, change: Change, field: str, reason: str) -> None:
+        """A change that could not be applied: the partner is told where its kind can tell it."""
+
     async def render(self, session: AsyncSession, event: dict[str, Any]) -> dict[str, Any] | None: ...
 
-    async def deliver(self, document: dict[str, Any]) -> None: ...
+    async def deliver(self, documents: Sequence[dict[str, Any]]) -> None: ...
 
 
 @dataclass
@@ -90,15 +99,19 @@ async def pull(sessions: Any, adapter: Adapter) -> RoundResult:
     async with sessions() as session:
         since = (await _checkpoint(session, adapter.partner)).pulled_up_to
         await session.commit()
-    for change in await adapter.fetch(since):
-        async with sessions() as session:
-            checkpoint = await _checkpoint(session, adapter.partner)
-            if checkpoint.pulled_up_to != since:
-                return result  # another worker moved on meanwhile; it continues from there
-            await _apply(session, adapter, principal, change, result)
-            checkpoint.pulled_up_to = since = change.marker
-            session.add(checkpoint)
-            await session.commit()
+    for _ in range(PULL_BATCHES):  # batch after batch while the partner has more, within bounds
+        started_at = since
+        for change in await adapter.fetch(since):
+            async with sessions() as session:
+                checkpoint = await _checkpoint(session, adapter.partner)
+                if checkpoint.pulled_up_to != since:
+                    return result  # another worker moved on meanwhile; it continues from there
+                await _apply(session, adapter, principal, change, result)
+                checkpoint.pulled_up_to = since = change.marker
+                session.add(checkpoint)
+                await session.commit()
+        if since == started_at:
+            break  # nothing more (or a partner answering the same again): the next round looks again
     return result
 
 
@@ -151,7 +164,21 @@ async def _apply(
         del session.info.get(OUTBOX, [])[announced:]
         reason = refusal.title if isinstance(refusal, Problem) else type(refusal).__name__
         log.warning("partner %s: change %s refused: %s", adapter.partner.name, change.marker, reason)
+        adapter.refused(change, *_what_was_wrong(refusal))
         result.rejected += 1
+
+
+def _what_was_wrong(refusal: Exception) -> tuple[str, str]:
+    """The field and the reason of a refused change, for the partner (never the record's content)."""
+    if isinstance(refusal, Problem):
+        named = refusal.invalid_params or []
+        return (named[0].name, named[0].reason) if named else ("", refusal.detail or refusal.title)
+    if isinstance(refusal, ValidationError):
+        error = refusal.errors()[0]
+        return ".".join(str(p) for p in error["loc"]), error["msg"]
+    if isinstance(refusal, KeyError):
+        return str(refusal.args[0]) if refusal.args else "", "is missing"
+    return "", type(refusal).__name__
 
 
 async def push(sessions: Any, adapter: Adapter) -> RoundResult:
@@ -169,14 +196,30 @@ async def push(sessions: Any, adapter: Adapter) -> RoundResult:
             own = event.organisation_id == adapter.partner.organisation_id
             cloud_event = to_cloud_event(event).model_dump(mode="json", by_alias=True, exclude_none=True)
             documents.append((event, None if own else await adapter.render(session, cloud_event)))
+    if adapter.delivers_together:
+        await adapter.deliver([d for _, d in documents if d is not None])
+        await _pushed(sessions, adapter, principal, documents)
+        result.pushed += sum(d is not None for _, d in documents)
+        return result
     for event, document in documents:
         if document is not None:
-            await adapter.deliver(document)  # raises PartnerUnavailable: the position stays before it
+            await adapter.deliver([document])  # raises PartnerUnavailable: the position stays before it
             result.pushed += 1
-        async with sessions() as session:
-            checkpoint = await _checkpoint(session, adapter.partner)
-            checkpoint.pushed_up_to = max(checkpoint.pushed_up_to, event.position or 0)
-            session.add(checkpoint)
+        await _pushed(sessions, adapter, principal, [(event, document)])
+    return result
+
+
+async def _pushed(
+    sessions: Any, adapter: Adapter, principal: Principal, documents: Sequence[tuple[Event, dict[str, Any] | None]]
+) -> None:
+    """The push position past what the partner took, with an access-log entry for each document."""
+    if not documents:
+        return
+    async with sessions() as session:
+        checkpoint = await _checkpoint(session, adapter.partner)
+        checkpoint.pushed_up_to = max(checkpoint.pushed_up_to, documents[-1][0].position or 0)
+        session.add(checkpoint)
+        for event, document in documents:
             if document is not None:
                 record_access(
                     session,
@@ -189,8 +232,7 @@ async def push(sessions: Any, adapter: Adapter) -> RoundResult:
                     status=200,
                     purpose=Purpose.synchronisation,
                 )
-            await session.commit()
-    return result
+        await session.commit()
 
 
 async def run_round(sessions: Any, adapter: Adapter) -> RoundResult:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 
 BUILT_IN_MAPPINGS = Path(__file__).parent / "mappings"
 
@@ -33,7 +33,16 @@ class PartnerConfig(BaseModel):
     kind: str = Field(default="rest-json", description="Which adapter speaks to it: one of the registered kinds.")
     organisation_id: uuid.UUID = Field(description="The organisation the adapter acts as.")
     team_id: uuid.UUID | None = Field(default=None, description="The team its new clients are signalled to.")
-    base_url: str = Field(min_length=1, max_length=2000, description="Where the partner's system is reached.")
+    base_url: str | None = Field(
+        default=None, min_length=1, max_length=2000, description="Where a partner's API is reached (`rest-json`)."
+    )
+    folder: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="A file-exchanging partner's drop folder (`csv`): it puts files in `import/`, and takes "
+        "them from `export/`.",
+    )
     token_env: str | None = Field(
         default=None, pattern=r"^[A-Z][A-Z0-9_]{0,99}$", description="The environment variable holding its token."
     )
@@ -61,9 +70,11 @@ def partners_schema(kinds: Sequence[str]) -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Partners file"} | schema
 
 
-def load_partners(path: str, mappings: Mapping[str, type[BaseModel]]) -> list[tuple[PartnerConfig, BaseModel]]:
-    """The partners and their mappings, each mapping checked against its kind's model (`mappings`); an
-    error here stops the worker at start, not halfway."""
+def load_partners(
+    path: str, mappings: Mapping[str, type[BaseModel]], needs: Mapping[str, str]
+) -> list[tuple[PartnerConfig, BaseModel]]:
+    """The partners and their mappings, each mapping checked against its kind's model (`mappings`), each
+    partner having what its kind `needs` (`baseUrl`, `folder`); an error here stops the worker at start."""
     if not path:
         return []
     file = Path(path)
@@ -73,6 +84,10 @@ def load_partners(path: str, mappings: Mapping[str, type[BaseModel]]) -> list[tu
         if partner.kind not in mappings:
             line = _line_of(file.read_text(encoding="utf-8"), (index, "kind"))
             raise PartnersFileError(file, line, f"[{index}].kind", f"not one of {', '.join(sorted(mappings))}")
+        needed = needs.get(partner.kind)
+        if needed and getattr(partner, to_snake(needed)) is None:
+            line = _line_of(file.read_text(encoding="utf-8"), (index,))
+            raise PartnersFileError(file, line, f"[{index}].{needed}", f"a {partner.kind} partner needs it")
         candidates = [file.parent / partner.mapping, BUILT_IN_MAPPINGS / partner.mapping]
         mapping_file = next((c for c in candidates if c.is_file()), None)
         if mapping_file is None:
@@ -98,7 +113,9 @@ def _parsed(file: Path, shape: TypeAdapter[Any]) -> Any:
         error = invalid.errors()[0]
         loc = tuple(error["loc"])
         # A union's error names the alternative it tried: keep the place in the file, not the model's name.
-        place = tuple(part for part in loc if isinstance(part, int) or part in _keys(document, loc))
+        keys = _keys(document, loc)
+        missing = loc[-1:] if error["type"] == "missing" else ()
+        place = tuple(p for p in loc if isinstance(p, int) or p in keys) + tuple(p for p in missing if p not in keys)
         field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in place).lstrip(".")
         raise PartnersFileError(file, _line_of(text, place), field, error["msg"]) from invalid
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from wijkregistratie.adapters.base import Adapter
 from wijkregistratie.adapters.config import PartnerConfig, load_partners, partners_schema
+from wijkregistratie.adapters.csv_files import CsvAdapter, CsvMapping
 from wijkregistratie.adapters.rest_json import RestJsonAdapter, RestJsonMapping
 from wijkregistratie.core.identifiers import BsnVault
 
@@ -18,16 +19,19 @@ from wijkregistratie.core.identifiers import BsnVault
 class Kind:
     adapter: Callable[[PartnerConfig, Any, BsnVault, httpx.AsyncClient], Adapter]
     mapping: type[BaseModel]
+    needs: str  # the partners file's field saying where the partner is reached
 
 
 KINDS: dict[str, Kind] = {
-    "rest-json": Kind(RestJsonAdapter, RestJsonMapping),
+    "rest-json": Kind(RestJsonAdapter, RestJsonMapping, "baseUrl"),
+    "csv": Kind(CsvAdapter, CsvMapping, "folder"),
 }
 
 
 def partners(path: str) -> list[tuple[PartnerConfig, BaseModel]]:
     """The partners file's partners and their checked mappings (`PartnersFileError` names what is wrong)."""
-    return load_partners(path, {name: kind.mapping for name, kind in KINDS.items()})
+    mappings = {name: kind.mapping for name, kind in KINDS.items()}
+    return load_partners(path, mappings, {name: kind.needs for name, kind in KINDS.items()})
 
 
 def build(partner: PartnerConfig, mapping: BaseModel, vault: BsnVault, http: httpx.AsyncClient) -> Adapter:
