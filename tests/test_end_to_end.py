@@ -6,6 +6,8 @@ and kill workers and API processes with SIGKILL. PostgreSQL only: that is the da
 share in production.
 """
 
+import csv
+import io
 import json
 import os
 import signal
@@ -48,6 +50,7 @@ class City:
     debt: Caller
     coordinator: Caller
     ggz_id: str
+    housing_id: str
     processes: dict[str, subprocess.Popen[bytes]]
     api_urls: list[str]
 
@@ -97,6 +100,7 @@ def city(tmp_path: Path) -> Iterator[City]:
                     ("schuldhulp", "debt_assistance"),
                     ("ggz", "mental_health_care"),
                     ("wijkteam", "social_work"),
+                    ("woonstichting", "housing_corporation"),
                 ]
             }
             team = await create_team(
@@ -136,6 +140,15 @@ def city(tmp_path: Path) -> Iterator[City]:
                 "timeoutSeconds": 3,
                 "mapping": "schuldhulp.json",
             },
+            {  # a housing corporation whose system exchanges files
+                "name": "woonstichting",
+                "kind": "csv",
+                "organisationId": str(made["orgs"]["woonstichting"]),
+                "teamId": str(made["team"]),
+                "folder": str(tmp_path / "woonstichting"),
+                "everySeconds": 0.2,
+                "mapping": "welzijn-csv.json",
+            },
         ]
         (tmp_path / "partners.json").write_text(json.dumps(partners))
         env = os.environ | {
@@ -159,6 +172,7 @@ def city(tmp_path: Path) -> Iterator[City]:
             None,
             None,  # type: ignore[arg-type]
             str(made["orgs"]["ggz"]),
+            str(made["orgs"]["woonstichting"]),
             {},
             [f"http://127.0.0.1:{p}" for p in ports],
         )
@@ -318,3 +332,58 @@ def test_an_api_process_killed_during_writes_loses_no_acknowledged_change(city: 
     feed = survivor.get("/v1/events", params={"after": "0", "limit": 500}).json()["items"]
     entries = [e for e in feed if e["type"].endswith("journal.entry-added")]
     assert len(entries) == len(journal)  # every change with its event, and no event without its change
+
+
+def test_a_client_dropped_as_a_file_reaches_the_team_and_what_the_team_does_goes_back_as_a_file(city: City) -> None:
+    """The housing corporation's system only exchanges files: a client in its export file becomes a signal
+    in the team's queue; once the team took it up and involved the corporation, the plan's goals reach its
+    import folder as a file, and a phone number changed in its next file reaches the record."""
+    folder = city.directory / "woonstichting"
+    number, address = f"H-{uuid.uuid4().hex[:6]}", new_address()
+    header = "Clientnummer;Achternaam;Voornamen;Geboortedatum;Postcode;Huisnummer;Buurtcode;Reden;Toelichting;Telefoon"
+    row = f"{number};Yilmaz;Ayse;01-02-1985;{address['postcode']};{address['houseNumber']};{address['buurtCode']};HUIS"
+    _wait(lambda: (folder / "import").is_dir(), 30, "the worker to set up the drop folder")
+    (folder / "import" / ".aanmelding.tmp").write_bytes(f"{header}\r\n{row};Huurachterstand;\r\n".encode("cp1252"))
+    (folder / "import" / ".aanmelding.tmp").rename(folder / "import" / "aanmelding.csv")
+    found: list[dict[str, Any]] = []
+
+    def signalled() -> bool:
+        listed = city.coordinator.get("/v1/signals", params={"limit": 100}).json()["items"]
+        found[:] = [s for s in listed if s["description"] == "Huurachterstand"]
+        return bool(found)
+
+    _wait(signalled, 30, "the corporation's client in the team's queue")
+    signal = city.coordinator.get(f"/v1/signals/{found[0]['id']}")
+    accepted = city.coordinator.post(
+        f"/v1/signals/{found[0]['id']}/accept", json={}, headers={"If-Match": signal.headers["ETag"]}
+    )
+    assert accepted.status_code == 200, accepted.text
+    case_id = accepted.json()["caseId"]
+    joined = city.coordinator.post(
+        f"/v1/cases/{case_id}/involvements",
+        json={"organisationId": city.housing_id, "role": "carries_out", "basis": "statutory_task"}
+        | {"basisReference": "Woningwet"},
+    )
+    assert joined.status_code == 201, joined.text
+    assert city.coordinator.put(f"/v1/cases/{case_id}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
+
+    def exported() -> list[dict[str, str]]:
+        rows = []
+        for file in sorted((folder / "export").glob("wijzigingen-*.csv")):
+            text = file.read_text(encoding="utf-8-sig")
+            rows += [r for r in csv.DictReader(io.StringIO(text, newline=""), delimiter=";") if r["dossier"] == case_id]
+        return rows
+
+    _wait(lambda: any(r["soort"] == "PLAN" for r in exported()), 30, "the plan in the corporation's import")
+    plan_rows = [r for r in exported() if r["soort"] == "PLAN"]
+    assert len(plan_rows) == 1 and plan_rows[0]["doelen"] == "ik_wil: Rust; resultaat: Geen schulden"
+    assert plan_rows[0]["clientnummer"] == number
+    assert not list((folder / "export").glob(".*"))  # only whole files
+
+    (folder / "import" / "wijziging.csv").write_text(f"{header}\r\n{row};Huurachterstand;06-98765432\r\n")
+    _wait(
+        lambda: city.coordinator.get(f"/v1/cases/{case_id}").json()["household"]["phone"] == "06-98765432",
+        30,
+        "the phone number from the corporation's next file on the record",
+    )
+    assert len(city.coordinator.get(f"/v1/cases/{case_id}").json()["signals"]) == 1
