@@ -134,7 +134,7 @@ async def _waited(sessions: Any, partner: PartnerConfig) -> list[Change]:
     )
     async with sessions() as session:
         waited = (await session.exec(statement)).all()
-    return [Change(marker=f"waiting:{w.reference}", record=w.waiting) for w in waited]
+    return [Change(marker=f"waiting:{w.household_id}", record=w.waiting) for w in waited]  # no client number in logs
 
 
 async def _apply(
