@@ -444,6 +444,22 @@ def register_signal(caller: Caller, world: World, **overrides: Any) -> dict[str,
     return dict(response.json())
 
 
+def accept_signal(caller: Caller, signal_id: str) -> str:
+    """The coordinator takes a signal up from the queue; the id of the case it joined or opened."""
+    etag = caller.get(f"/v1/signals/{signal_id}").headers["ETag"]
+    accepted = caller.post(f"/v1/signals/{signal_id}/accept", json={}, headers={"If-Match": etag})
+    assert accepted.status_code == 200, accepted.text
+    return str(accepted.json()["caseId"])
+
+
+def involve(caller: Caller, case_id: str, organisation_id: Any) -> dict[str, Any]:
+    """`organisation_id` joins the case to carry out part of the plan, on a statutory task."""
+    body = {"organisationId": str(organisation_id), "role": "carries_out", "basis": "statutory_task"}
+    joined = caller.post(f"/v1/cases/{case_id}/involvements", json=body | {"basisReference": "Wmo 2015"})
+    assert joined.status_code == 201, joined.text
+    return dict(joined.json())
+
+
 def open_case(caller: Caller, signal: dict[str, Any], **overrides: Any) -> httpx.Response:
     body = {
         "householdId": signal["householdId"],

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from tests.conftest import FIRST_VERSION, Server, World, new_address, run_async
+from tests.conftest import FIRST_VERSION, Server, World, accept_signal, involve, new_address, run_async
 from wijkregistratie.adapters.config import BUILT_IN_MAPPINGS as BUILT_IN
 from wijkregistratie.adapters.config import PartnersFileError
 from wijkregistratie.adapters.kinds import partners as configured_partners
@@ -248,11 +248,7 @@ def test_what_a_partner_is_sent_is_the_record_as_it_may_read_it(
     _type_in(a, number)
     _work(world, config)
     case = _case_by_reference(world, number)
-    involvement = {"role": "carries_out", "basis": "statutory_task", "basisReference": "Wmo 2015"}
-    joined = world.coordinator.post(
-        f"/v1/cases/{case['id']}/involvements", json={"organisationId": str(world.orgs["ggz"])} | involvement
-    )
-    assert joined.status_code == 201, joined.text
+    joined = involve(world.coordinator, case["id"], world.orgs["ggz"])
     etag = world.coordinator.get(f"/v1/cases/{case['id']}").headers["ETag"]
     lead = world.coordinator.put(
         f"/v1/cases/{case['id']}/lead-professional",
@@ -283,7 +279,7 @@ def test_what_a_partner_is_sent_is_the_record_as_it_may_read_it(
     assert note["status"] == "LOPEND"
     assert note["regisseur"] == {
         "naam": professional["name"],
-        "organisatie": joined.json()["organisationName"],
+        "organisatie": joined["organisationName"],
         "telefoon": professional["phone"],
     }
     assert note["doelen"] == [
@@ -296,7 +292,7 @@ def test_what_a_partner_is_sent_is_the_record_as_it_may_read_it(
     ]
     assert note["acties"] == [{"omschrijving": "Gesprek over stress", "datum": "2027-01-15", "status": "planned"}]
     assert note["betrokkenheid"] == [
-        {"rol": "lead", "sinds": joined.json()["since"], "tot": None, "grondslag": "statutory_task"}  # it leads now
+        {"rol": "lead", "sinds": joined["since"], "tot": None, "grondslag": "statutory_task"}  # it leads now
     ]
     [debt_note] = [n for n in a.notes() if n["dossier"] == case["id"] and n["soort"] == "PLAN"]
     assert [x["omschrijving"] for x in debt_note["acties"]] == ["Budgetplan maken"]
@@ -312,17 +308,13 @@ def test_a_note_about_a_case_the_partner_may_no_longer_see_carries_nothing_of_it
     _type_in(a, number)
     _work(world, config)
     case = _case_by_reference(world, number)
-    involvement = {"role": "carries_out", "basis": "statutory_task", "basisReference": "Wmo 2015"}
-    joined = world.coordinator.post(
-        f"/v1/cases/{case['id']}/involvements", json={"organisationId": str(world.orgs["ggz"])} | involvement
-    )
-    assert joined.status_code == 201, joined.text
+    joined = involve(world.coordinator, case["id"], world.orgs["ggz"])
     assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
 
     async def ended_last_week(session: Any) -> None:  # as if time had passed since B left
         await session.exec(
             update(Involvement)
-            .where(col(Involvement.id) == uuid.UUID(joined.json()["id"]))
+            .where(col(Involvement.id) == uuid.UUID(joined["id"]))
             .values(since=date.today() - timedelta(days=30), until=date.today() - timedelta(days=7))
         )
 
@@ -385,19 +377,12 @@ def test_a_new_client_waits_in_triage_and_what_it_brings_reaches_the_case(
     assert world.ggz.get("/v1/cases", params={"reference": number}).json()["items"] == []
     _type_in(b, number, aanmeldreden="PSYCH", toelichting="Somberheid.", telefoon="06-11112222")
     _work(world, config)  # it waits: there is no case yet
-    etag = world.coordinator.get(f"/v1/signals/{signal['id']}").headers["ETag"]
-    accepted = world.coordinator.post(f"/v1/signals/{signal['id']}/accept", json={}, headers={"If-Match": etag})
-    assert accepted.status_code == 200, accepted.text
-    case_id = accepted.json()["caseId"]
-    involvement = {"role": "carries_out", "basis": "statutory_task", "basisReference": "Wmo 2015"}
-    joined = world.coordinator.post(
-        f"/v1/cases/{case_id}/involvements", json={"organisationId": str(world.orgs["ggz"])} | involvement
-    )
-    assert joined.status_code == 201, joined.text
+    case_id = accept_signal(world.coordinator, signal["id"])
+    joined = involve(world.coordinator, case_id, world.orgs["ggz"])
     _work(world, config)
     record = world.coordinator.get(f"/v1/cases/{case_id}").json()
     assert record["household"]["phone"] == "06-11112222"
-    own = world.ggz.get(f"/v1/cases/{case_id}/involvements/{joined.json()['id']}").json()
+    own = world.ggz.get(f"/v1/cases/{case_id}/involvements/{joined['id']}").json()
     assert own["ownReference"] == number  # the identity map, from now on (only B itself reads it)
     assert all(n["clientnummer"] == number for n in b.notes() if n["dossier"] == case_id)
 
@@ -406,7 +391,7 @@ def test_a_new_client_waits_in_triage_and_what_it_brings_reaches_the_case(
     _work(world, config)
     journal = world.coordinator.get(f"/v1/cases/{case_id}/journal").json()
     assert [(e["text"], e["visibility"]) for e in journal] == [("Zorg: Gaat beter.", "all_involved")]
-    ended = world.ggz.get(f"/v1/cases/{case_id}/involvements/{joined.json()['id']}").json()
+    ended = world.ggz.get(f"/v1/cases/{case_id}/involvements/{joined['id']}").json()
     assert ended["until"] == "2030-01-01"
     household = world.coordinator.get(f"/v1/cases/{case_id}").json()["household"]
     assert household["version"] == record["household"]["version"]  # the same phone again changes nothing

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIRST_VERSION, World, new_address, run_async
+from tests.conftest import FIRST_VERSION, World, accept_signal, involve, new_address, run_async
 from wijkregistratie.adapters.models import AdapterCheckpoint
 from wijkregistratie.worker.runner import Worker
 
@@ -138,15 +138,8 @@ def test_what_the_team_does_is_written_back_as_one_whole_file_per_round(world: W
     (folder / "import" / "nieuw.csv").write_text(HEADER + _row(number, toelichting=f"{tag} nieuw"), encoding="utf-8")
     _work(world, partners_file)
     [signal] = _signals(world, tag)
-    etag = world.coordinator.get(f"/v1/signals/{signal['id']}").headers["ETag"]
-    accepted = world.coordinator.post(f"/v1/signals/{signal['id']}/accept", json={}, headers={"If-Match": etag})
-    assert accepted.status_code == 200, accepted.text
-    case_id = accepted.json()["caseId"]
-    involvement = {"role": "carries_out", "basis": "statutory_task", "basisReference": "Wmo 2015"}
-    joined = world.coordinator.post(
-        f"/v1/cases/{case_id}/involvements", json={"organisationId": str(world.orgs["housing"])} | involvement
-    )
-    assert joined.status_code == 201, joined.text
+    case_id = accept_signal(world.coordinator, signal["id"])
+    involve(world.coordinator, case_id, world.orgs["housing"])
     for_housing = {"kind": "organisation", "organisationId": str(world.orgs["housing"])}
     plan = {
         "goals": [
