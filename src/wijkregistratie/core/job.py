@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -19,6 +20,7 @@ from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.settings import Settings
 
 log = logging.getLogger("wijkregistratie.worker")
+K = TypeVar("K", bound=Hashable)
 
 # The worker's own registry: its metrics are served by the worker, not mixed into an API process's.
 REGISTRY = CollectorRegistry()
@@ -70,7 +72,7 @@ class Job:
     drain: Callable[[], Awaitable[None]] | None = None
 
 
-class Lanes:
+class Lanes(Generic[K]):
     """Background tasks, one per key and at most `width` at once: a slow one holds its own lane only.
 
     A job's run starts a task for each key that has work (a webhook subscription, say) and returns at once;
@@ -78,17 +80,17 @@ class Lanes:
 
     def __init__(self, width: int) -> None:
         self.width = width
-        self._running: dict[Hashable, asyncio.Task[None]] = {}
+        self._running: dict[K, asyncio.Task[None]] = {}
 
     @property
-    def busy(self) -> set[Hashable]:
+    def busy(self) -> set[K]:
         return set(self._running)
 
     @property
     def free(self) -> int:
         return self.width - len(self._running)
 
-    def start(self, key: Hashable, work: Callable[[], Awaitable[None]], name: str) -> None:
+    def start(self, key: K, work: Callable[[], Awaitable[None]], name: str) -> None:
         async def run() -> None:
             try:
                 await work()

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from cryptography.fernet import Fernet, MultiFernet
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -114,15 +114,19 @@ async def fan_out(session: AsyncSession) -> int:
     return created
 
 
-def due_subscriptions(now: datetime, limit: int, busy: Collection[uuid.UUID]) -> SelectOfScalar[uuid.UUID]:
-    """Active subscriptions with a delivery waiting, not backing off and not leased by a worker."""
-    waiting = select(Delivery.id).where(Delivery.subscription_id == Subscription.id, Delivery.state == "pending")
-    statement = select(Subscription.id).where(
-        Subscription.status == "active",
+def _free(now: datetime) -> ColumnElement[bool]:
+    """Active, not backing off and not leased by a worker."""
+    return and_(
+        col(Subscription.status) == "active",
         or_(col(Subscription.retry_at).is_(None), col(Subscription.retry_at) <= now),
         or_(col(Subscription.leased_until).is_(None), col(Subscription.leased_until) <= now),
-        waiting.exists(),
     )
+
+
+def due_subscriptions(now: datetime, limit: int, busy: Collection[uuid.UUID]) -> SelectOfScalar[uuid.UUID]:
+    """Free subscriptions with a delivery waiting."""
+    waiting = select(Delivery.id).where(Delivery.subscription_id == Subscription.id, Delivery.state == "pending")
+    statement = select(Subscription.id).where(_free(now), waiting.exists())
     if busy:
         statement = statement.where(col(Subscription.id).not_in(busy))
     return statement.limit(limit)
@@ -171,14 +175,7 @@ async def _lease(session: AsyncSession, subscription_id: uuid.UUID, settings: Se
     # Long enough for a round and its last call: a lease never runs out under a worker still sending.
     until = now + timedelta(seconds=settings.webhook_round_seconds + settings.webhook_timeout_seconds + LEASE_MARGIN)
     taken = await session.exec(
-        update(Subscription)
-        .where(
-            col(Subscription.id) == subscription_id,
-            col(Subscription.status) == "active",
-            or_(col(Subscription.retry_at).is_(None), col(Subscription.retry_at) <= now),
-            or_(col(Subscription.leased_until).is_(None), col(Subscription.leased_until) <= now),
-        )
-        .values(leased_until=until)
+        update(Subscription).where(col(Subscription.id) == subscription_id, _free(now)).values(leased_until=until)
     )
     subscription = await session.get(Subscription, subscription_id) if taken.rowcount == 1 else None
     await session.commit()

@@ -46,7 +46,7 @@ class _Delivery:
 
     def __init__(self, context: JobContext) -> None:
         self.context = context
-        self.lanes = Lanes(context.settings.webhook_concurrency)
+        self.lanes: Lanes[uuid.UUID] = Lanes(context.settings.webhook_concurrency)
         self.box = SecretBox(context.settings)
         self.counted_at = 0.0
 
@@ -54,8 +54,8 @@ class _Delivery:
         async with context.sessions() as session:
             due = []
             if self.lanes.free > 0:
-                busy = {key for key in self.lanes.busy if isinstance(key, uuid.UUID)}
-                due = list((await session.exec(due_subscriptions(utcnow(), self.lanes.free, busy))).all())
+                waiting = due_subscriptions(utcnow(), self.lanes.free, self.lanes.busy)
+                due = list((await session.exec(waiting)).all())
             if time.monotonic() - self.counted_at >= QUEUE_DEPTH_EVERY:
                 pending = select(func.count()).select_from(Delivery).where(Delivery.state == "pending")
                 QUEUE_DEPTH.set(await session.scalar(pending) or 0)
