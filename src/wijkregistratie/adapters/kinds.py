@@ -3,6 +3,7 @@ mapping file is checked against (whose JSON Schema is published beside the partn
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import httpx
@@ -38,6 +39,7 @@ def build(partner: PartnerConfig, mapping: BaseModel, vault: BsnVault, http: htt
     return KINDS[partner.kind].adapter(partner, mapping, vault, http)
 
 
+@cache  # built once per process: they change only with the code
 def schemas() -> dict[str, dict[str, Any]]:
     """The published JSON Schemas: the partners file's, and each kind's mapping file's, by file name."""
     published = {"partners.json": partners_schema(list(KINDS))}
