@@ -442,5 +442,5 @@ def test_the_command_line_checks_a_partners_file_as_the_worker_would(tmp_path: P
             timeout=60,
         )
         assert refused.returncode == 2, refused.stderr
-        assert f"{bad}, line 7: [0].kind: not one of csv, rest-json" in refused.stderr
+        assert f"{bad}, line 7: [0].kind: not one of csv, rest-json, zgw" in refused.stderr
         assert "Traceback" not in refused.stderr

@@ -38,7 +38,15 @@ PULL_BATCHES = 20  # batches a round pulls at most, so one busy partner's round 
 
 
 class PartnerUnavailable(Exception):
-    """The partner's system could not be read or written now; the next round tries again."""
+    """The partner's system could not be read or written now; the next round tries again.
+
+    `cause` sorts it for the metric: `unreachable` (no answer), `refused` (our credentials), `rejected`
+    (what we sent), `failing` (the partner's own error) or `garbled` (an answer not in the agreed shape);
+    the message says it readably, without any record's content."""
+
+    def __init__(self, reason: str, cause: str = "unreachable") -> None:
+        super().__init__(reason)
+        self.cause = cause
 
 
 @dataclass
@@ -52,6 +60,8 @@ class Adapter(Protocol):
     # A kind that writes what it pushes in one piece (a file) takes a round's documents at once, and the
     # push position moves past them only after; otherwise each document is delivered and kept in turn.
     delivers_together: bool
+    # A kind that mirrors the whole record (a zaak) takes the partner organisation's own changes too.
+    takes_own_changes: bool
 
     async def fetch(self, since: str) -> Sequence[Change]: ...
 
@@ -70,6 +80,7 @@ class RoundResult:
     pulled: int = 0
     rejected: int = 0
     pushed: int = 0
+    failure: PartnerUnavailable | None = None
 
 
 def acting_as(partner: PartnerConfig) -> Principal:
@@ -193,7 +204,7 @@ async def push(sessions: Any, adapter: Adapter) -> RoundResult:
         documents = []
         for event in events:
             # What the partner did itself (through this adapter or its own API client) it already knows.
-            own = event.organisation_id == adapter.partner.organisation_id
+            own = event.organisation_id == adapter.partner.organisation_id and not adapter.takes_own_changes
             cloud_event = to_cloud_event(event).model_dump(mode="json", by_alias=True, exclude_none=True)
             documents.append((event, None if own else await adapter.render(session, cloud_event)))
     if adapter.delivers_together:
@@ -241,7 +252,7 @@ async def run_round(sessions: Any, adapter: Adapter) -> RoundResult:
     One worker at a time works for a partner: on PostgreSQL the round holds a lock named after the partner,
     and a worker that finds it taken leaves the partner to the other.
     """
-    pulled, pushed = RoundResult(), RoundResult()
+    pulled, pushed, failure = RoundResult(), RoundResult(), None
     async with sessions() as guard:
         if guard.bind.dialect.name == "postgresql":
             key = int.from_bytes(hashlib.sha256(adapter.partner.name.encode()).digest()[:8], "big", signed=True)
@@ -251,6 +262,7 @@ async def run_round(sessions: Any, adapter: Adapter) -> RoundResult:
             pulled = await pull(sessions, adapter)
             pushed = await push(sessions, adapter)
         except PartnerUnavailable as exc:
-            log.warning("partner %s unavailable: %s", adapter.partner.name, exc)
+            log.warning("partner %s unavailable (%s): %s", adapter.partner.name, exc.cause, exc)
+            failure = exc
         await guard.commit()  # releases the partner
-    return RoundResult(pulled=pulled.pulled, rejected=pulled.rejected, pushed=pushed.pushed)
+    return RoundResult(pulled=pulled.pulled, rejected=pulled.rejected, pushed=pushed.pushed, failure=failure)

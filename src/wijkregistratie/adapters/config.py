@@ -34,7 +34,10 @@ class PartnerConfig(BaseModel):
     organisation_id: uuid.UUID = Field(description="The organisation the adapter acts as.")
     team_id: uuid.UUID | None = Field(default=None, description="The team its new clients are signalled to.")
     base_url: str | None = Field(
-        default=None, min_length=1, max_length=2000, description="Where a partner's API is reached (`rest-json`)."
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Where a partner's API is reached (`rest-json`; `zgw`: the Zaken API's root, ending in `/api/v1`).",
     )
     folder: str | None = Field(
         default=None,
@@ -44,7 +47,15 @@ class PartnerConfig(BaseModel):
         "them from `export/`.",
     )
     token_env: str | None = Field(
-        default=None, pattern=r"^[A-Z][A-Z0-9_]{0,99}$", description="The environment variable holding its token."
+        default=None,
+        pattern=r"^[A-Z][A-Z0-9_]{0,99}$",
+        description="The environment variable holding its token (`zgw`: the secret its JWTs are signed with).",
+    )
+    client_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The client id the partner knows this adapter by (`zgw`: the JWT's `client_id` and `iss`).",
     )
     every_seconds: float = Field(default=60, gt=0, description="Seconds between rounds.")
     timeout_seconds: float = Field(default=10, gt=0, le=120, description="How long one call may take.")
@@ -71,10 +82,10 @@ def partners_schema(kinds: Sequence[str]) -> dict[str, Any]:
 
 
 def load_partners(
-    path: str, mappings: Mapping[str, type[BaseModel]], needs: Mapping[str, str]
+    path: str, mappings: Mapping[str, type[BaseModel]], needs: Mapping[str, Sequence[str]]
 ) -> list[tuple[PartnerConfig, BaseModel]]:
     """The partners and their mappings, each mapping checked against its kind's model (`mappings`), each
-    partner having what its kind `needs` (`baseUrl`, `folder`); an error here stops the worker at start."""
+    partner having the fields its kind `needs` (`baseUrl`, `folder`); an error here stops the worker at start."""
     if not path:
         return []
     file = Path(path)
@@ -84,10 +95,10 @@ def load_partners(
         if partner.kind not in mappings:
             line = _line_of(file.read_text(encoding="utf-8"), (index, "kind"))
             raise PartnersFileError(file, line, f"[{index}].kind", f"not one of {', '.join(sorted(mappings))}")
-        needed = needs.get(partner.kind)
-        if needed and getattr(partner, to_snake(needed)) is None:
-            line = _line_of(file.read_text(encoding="utf-8"), (index,))
-            raise PartnersFileError(file, line, f"[{index}].{needed}", f"a {partner.kind} partner needs it")
+        for needed in needs.get(partner.kind, ()):
+            if getattr(partner, to_snake(needed)) is None:
+                line = _line_of(file.read_text(encoding="utf-8"), (index,))
+                raise PartnersFileError(file, line, f"[{index}].{needed}", f"a {partner.kind} partner needs it")
         candidates = [file.parent / partner.mapping, BUILT_IN_MAPPINGS / partner.mapping]
         mapping_file = next((c for c in candidates if c.is_file()), None)
         if mapping_file is None:

@@ -13,6 +13,7 @@ from wijkregistratie.adapters.base import Adapter
 from wijkregistratie.adapters.config import PartnerConfig, load_partners, partners_schema
 from wijkregistratie.adapters.csv_files import CsvAdapter, CsvMapping
 from wijkregistratie.adapters.rest_json import RestJsonAdapter, RestJsonMapping
+from wijkregistratie.adapters.zgw import ZgwAdapter, ZgwMapping
 from wijkregistratie.core.identifiers import BsnVault
 
 
@@ -20,12 +21,13 @@ from wijkregistratie.core.identifiers import BsnVault
 class Kind:
     adapter: Callable[[PartnerConfig, Any, BsnVault, httpx.AsyncClient], Adapter]
     mapping: type[BaseModel]
-    needs: str  # the partners file's field saying where the partner is reached
+    needs: tuple[str, ...]  # the partners file's fields saying where and how the partner is reached
 
 
 KINDS: dict[str, Kind] = {
-    "rest-json": Kind(RestJsonAdapter, RestJsonMapping, "baseUrl"),
-    "csv": Kind(CsvAdapter, CsvMapping, "folder"),
+    "rest-json": Kind(RestJsonAdapter, RestJsonMapping, ("baseUrl",)),
+    "csv": Kind(CsvAdapter, CsvMapping, ("folder",)),
+    "zgw": Kind(ZgwAdapter, ZgwMapping, ("baseUrl", "clientId", "tokenEnv")),
 }
 
 

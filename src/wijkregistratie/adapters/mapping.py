@@ -199,6 +199,8 @@ class MappedAdapter:
     rendering events with the record's content in the partner's fields (`render`). A kind adds how it
     reaches the partner: `fetch` and `deliver`."""
 
+    takes_own_changes = False
+
     def __init__(self, partner: PartnerConfig, intake: Intake, outgoing: Outgoing, vault: BsnVault) -> None:
         self.partner, self.intake, self.outgoing, self.vault = partner, intake, outgoing, vault
         self.reads_record = any(_uses(f, RECORD) for f in outgoing.fields.values())
