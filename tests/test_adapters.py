@@ -405,7 +405,8 @@ def test_the_published_schemas_are_the_codes_and_are_served(world: World) -> Non
         committed = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
         assert committed == schema, f"openapi/schemas/{name} is stale: run `make openapi` and commit it"
         served = world.housing.http.get(f"/docs/schemas/{name}")
-        assert served.status_code == 200 and served.headers["content-type"] == "application/schema+json"
+        kind = "application/fhir+json" if name.startswith("fhir/") else "application/schema+json"
+        assert served.status_code == 200 and served.headers["content-type"] == kind
         assert served.json() == committed
     assert world.housing.http.get("/docs/schemas/mappings/fax.json").status_code == 404
 
@@ -442,5 +443,5 @@ def test_the_command_line_checks_a_partners_file_as_the_worker_would(tmp_path: P
             timeout=60,
         )
         assert refused.returncode == 2, refused.stderr
-        assert f"{bad}, line 7: [0].kind: not one of csv, rest-json, zgw" in refused.stderr
+        assert f"{bad}, line 7: [0].kind: not one of csv, fhir-r4, rest-json, zgw" in refused.stderr
         assert "Traceback" not in refused.stderr

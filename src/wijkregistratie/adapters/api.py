@@ -1,5 +1,6 @@
 """The published JSON Schemas of the partners file and of each adapter kind's mapping file, beside the
-API's documentation, so a partner's integrator can check a file before handing it over."""
+API's documentation, so a partner's integrator can check a file before handing it over; and the FHIR
+definitions (StructureDefinitions, CodeSystems) the FHIR adapter's resources use."""
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
@@ -22,3 +23,11 @@ async def mapping_schema(kind: str) -> JSONResponse:
     if schema is None:
         raise HTTPException(status_code=404)
     return JSONResponse(schema, media_type=SCHEMA_TYPE)
+
+
+@router.get("/fhir/{name}.json")
+async def fhir_definition(name: str) -> JSONResponse:
+    resource = schemas().get(f"fhir/{name}.json")
+    if resource is None:
+        raise HTTPException(status_code=404)
+    return JSONResponse(resource, media_type="application/fhir+json")

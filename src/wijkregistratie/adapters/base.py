@@ -74,6 +74,10 @@ class Adapter(Protocol):
 
     async def deliver(self, documents: Sequence[dict[str, Any]]) -> None: ...
 
+    async def remember(self, session: AsyncSession) -> None:
+        """What the partner answered to the documents just delivered (its own ids for what it keeps), kept
+        in the transaction that moves the push position past them."""
+
 
 @dataclass
 class RoundResult:
@@ -230,6 +234,7 @@ async def _pushed(
         checkpoint = await _checkpoint(session, adapter.partner)
         checkpoint.pushed_up_to = max(checkpoint.pushed_up_to, documents[-1][0].position or 0)
         session.add(checkpoint)
+        await adapter.remember(session)
         for event, document in documents:
             if document is not None:
                 record_access(

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from wijkregistratie.adapters.base import Adapter
 from wijkregistratie.adapters.config import PartnerConfig, load_partners, partners_schema
 from wijkregistratie.adapters.csv_files import CsvAdapter, CsvMapping
+from wijkregistratie.adapters.fhir import FhirAdapter, FhirMapping, conformance
 from wijkregistratie.adapters.rest_json import RestJsonAdapter, RestJsonMapping
 from wijkregistratie.adapters.zgw import ZgwAdapter, ZgwMapping
 from wijkregistratie.core.identifiers import BsnVault
@@ -28,6 +29,7 @@ KINDS: dict[str, Kind] = {
     "rest-json": Kind(RestJsonAdapter, RestJsonMapping, ("baseUrl",)),
     "csv": Kind(CsvAdapter, CsvMapping, ("folder",)),
     "zgw": Kind(ZgwAdapter, ZgwMapping, ("baseUrl", "clientId", "tokenEnv")),
+    "fhir-r4": Kind(FhirAdapter, FhirMapping, ("baseUrl",)),
 }
 
 
@@ -43,9 +45,11 @@ def build(partner: PartnerConfig, mapping: BaseModel, vault: BsnVault, http: htt
 
 @cache  # built once per process: they change only with the code
 def schemas() -> dict[str, dict[str, Any]]:
-    """The published JSON Schemas: the partners file's, and each kind's mapping file's, by file name."""
+    """The published JSON Schemas, the partners file's and each kind's mapping file's, and the FHIR
+    definitions the `fhir-r4` kind's resources use, by file name."""
     published = {"partners.json": partners_schema(list(KINDS))}
     for name, kind in KINDS.items():
         schema = kind.mapping.model_json_schema(by_alias=True)
         published[f"mappings/{name}.json"] = {"$schema": "https://json-schema.org/draft/2020-12/schema"} | schema
+    published |= {f"fhir/{name}": resource for name, resource in conformance().items()}
     return published

@@ -194,6 +194,17 @@ def _uses(output: Output, prefix: str) -> bool:
     return output.from_.startswith(prefix)
 
 
+async def record_as(
+    session: AsyncSession, vault: BsnVault, partner: PartnerConfig, case_id: Any, parts: list[str]
+) -> dict[str, Any] | None:
+    """The whole record as the API would answer the partner's organisation; None where it may not see it."""
+    try:
+        record = await read_record(session, vault, acting_as(partner), uuid.UUID(str(case_id)), parts, EXPAND_LIMIT)
+    except NotFound:
+        return None
+    return record.model_dump(mode="json", by_alias=True)
+
+
 class MappedAdapter:
     """What every mapped kind shares: placing a partner's client records on the record (`apply`) and
     rendering events with the record's content in the partner's fields (`render`). A kind adds how it
@@ -208,6 +219,9 @@ class MappedAdapter:
 
     def refused(self, change: Change, field: str, reason: str) -> None:
         """Logged by the framework; a kind that can tell the partner (a reject file) says so here."""
+
+    async def remember(self, session: AsyncSession) -> None:
+        """A mapped partner's answers hold nothing to keep."""
 
     async def apply(self, session: AsyncSession, principal: Principal, change: Change) -> None:
         spec, record = self.intake, change.record
@@ -376,17 +390,8 @@ class MappedAdapter:
         return document
 
     async def _record(self, session: AsyncSession, case_id: Any) -> dict[str, Any] | None:
-        """The whole record as the API would answer the partner's organisation; None where it may not see it."""
-        if case_id is None:
-            return None
         parts = ["referrals"] if self.reads_referrals else []
-        try:
-            record = await read_record(
-                session, self.vault, acting_as(self.partner), uuid.UUID(str(case_id)), parts, 100
-            )
-        except NotFound:
-            return None
-        return record.model_dump(mode="json", by_alias=True)
+        return None if case_id is None else await record_as(session, self.vault, self.partner, case_id, parts)
 
     def _take(self, output: Output, scope: Any) -> Any:
         if isinstance(output, str):

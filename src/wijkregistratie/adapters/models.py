@@ -46,3 +46,20 @@ class AdapterReference(SQLModel, table=True):
     waiting: dict[str, Any] = json_field(dict)
     waiting_since: datetime | None = optional_timestamp_field()  # when `waiting` came: none waits when unset
     created_at: datetime = timestamp_field()
+
+
+class AdapterResource(SQLModel, table=True):
+    """The identity map of what an adapter keeps in a partner's system: the partner's own id for each
+    resource written there (`resource`: its type and our identifier), the version it has, and a digest of
+    what was sent, so an unchanged resource is not written again and a changed one is written with the
+    version it replaces."""
+
+    __tablename__ = "adapter_resources"
+
+    partner: str = Field(max_length=60, primary_key=True)
+    resource: str = Field(max_length=200, primary_key=True)  # `Patient/<member id>`, `CarePlan/<case id>`, ...
+    case_id: uuid.UUID = Field(foreign_key="cases.id", index=True)
+    partner_id: str = text_field(64)
+    version_id: str = text_field(64, default="")
+    digest: str = text_field(64, default="")
+    updated_at: datetime = timestamp_field()

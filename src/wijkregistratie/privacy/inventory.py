@@ -49,6 +49,7 @@ PERSONAL_TABLES: dict[str, PersonalTable] = {
     "triage_actions": PersonalTable((("signal_id", "signals"),), Erase.delete),
     "signal_assignments": PersonalTable((("signal_id", "signals"),), Erase.delete),
     "adapter_references": PersonalTable((("household_id", "household"), ("signal_id", "signals")), Erase.delete),
+    "adapter_resources": PersonalTable((("case_id", "cases"),), Erase.delete),
     "consents": PersonalTable((("member_id", "person"),), Erase.delete),
     "household_corrections": PersonalTable((("household_id", "household"),), Erase.delete),
     "members": PersonalTable((("id", "person"),), Erase.delete),
