@@ -282,19 +282,30 @@ def _of_case(server: FhirServer, case_id: str, referral_id: str, household: dict
     return found
 
 
-def test_a_task_status_a_referral_does_not_take_is_refused_and_the_rest_goes_on(
+def test_task_steps_a_referral_cannot_take_are_refused_and_a_cancelled_referral_cancels_its_task(
     world: World, care_system: tuple[FhirServer, Path]
 ) -> None:
     server, config = care_system
-    _, first = _referred_case(world)
-    _, second = _referred_case(world)
+    first, second, third = (_referred_case(world)[1] for _ in range(3))
     _work(world, config)
     _move(server, server.one("Task", "referral", first["id"]), "on-hold")
     _move(server, server.one("Task", "referral", second["id"]), "received")
+    _move(server, server.one("Task", "referral", third["id"]), "rejected")  # with no statusReason
     result = _round(world, config)
     assert result.failure is None and result.rejected == 1
     assert world.coordinator.get(f"/v1/referrals/{first['id']}").json()["status"] == "requested"
     assert world.coordinator.get(f"/v1/referrals/{second['id']}").json()["status"] == "received"
+    rejected = world.coordinator.get(f"/v1/referrals/{third['id']}").json()
+    assert rejected["status"] == "rejected" and rejected["statusReason"]
+
+    # The sender cancels one: the care system's Task says so, on the version its own step made.
+    cancelled = world.coordinator.act(
+        f"/v1/referrals/{second['id']}/status", json={"status": "cancelled", "reason": "Verhuisd."}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    _work(world, config, rounds=2)
+    assert server.one("Task", "referral", second["id"])["status"] == "cancelled"
+    assert server.one("ServiceRequest", "referral", second["id"])["status"] == "revoked"
 
 
 def test_outages_and_refusals_of_the_care_system_lose_nothing(

@@ -155,9 +155,10 @@ class FhirAdapter:
     # Pull: the receiver's steps on the Tasks of its referrals.
 
     async def fetch(self, since: str) -> Sequence[Change]:
-        query: dict[str, str] | None = {"_count": "100", "_sort": "_lastUpdated"}
-        if since:
-            query = (query or {}) | {"_lastUpdated": f"ge{since}"}  # the same instant again: applied once
+        # From the checkpoint's instant on, that instant included: a Task read again is applied once.
+        query: dict[str, str] | None = {"_count": "100", "_sort": "_lastUpdated"} | (
+            {"_lastUpdated": f"ge{since}"} if since else {}
+        )
         tasks, path = [], "/Task"
         for _ in range(PAGES):
             response = await self._call("GET", path, params=query)
@@ -191,7 +192,8 @@ class FhirAdapter:
         wanted = REFERRAL_STATUS[code]
         if referral.status == wanted:
             return  # known already (the same Task read again, or our own write)
-        reason = (task.get("statusReason") or {}).get("text")
+        # A refusal needs a reason here; a care system that gives none has given its status.
+        reason = (task.get("statusReason") or {}).get("text") or f"{code} in het eigen systeem van de organisatie"
         for step in _path_to(referral.status, wanted):
             update = ReferralStatusUpdate(
                 status=step,
