@@ -166,6 +166,9 @@ def test_every_command_of_the_readme_works_as_written(operator: Operator) -> Non
     }
     partners.write_text(json.dumps([partner]))
     assert "1 partners" in operator.run("check-partners", str(partners)).stdout
+    # Before the worker's first round: nothing pulled or pushed, nothing failing.
+    shown = operator.run("partners", "--file", str(partners)).stdout
+    assert shown == "zuid  rest-json  pulled up to -  pushed up to 0  in step\n"
 
     port = free_port()
     api = operator.start("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")

@@ -229,9 +229,8 @@ def test_a_case_becomes_one_zaak_kept_in_step_until_its_closure_closes_it(
     assert len([z for z in municipality.system.zaken() if z["zaaktype"] == ZAAKTYPE]) == 1
 
 
-def test_a_zaak_the_wmo_consultant_registers_becomes_one_signal_and_names_the_case_after(
-    world: World, municipality: Municipality
-) -> None:
+def _consultant_registers(municipality: Municipality, description: str) -> dict[str, Any]:
+    """The Wmo consultant registers a zaak for a resident in the zaaksysteem, as its own client does."""
     address = new_address()
     with municipality.consultant() as consultant:
         registered = consultant.post(
@@ -241,7 +240,7 @@ def test_a_zaak_the_wmo_consultant_registers_becomes_one_signal_and_names_the_ca
                 "verantwoordelijkeOrganisatie": "002220647",
                 "zaaktype": WMO_ZAAKTYPE,
                 "startdatum": time.strftime("%Y-%m-%d"),
-                "toelichting": "Aanvraag huishoudelijke hulp; woning vervuild.",
+                "toelichting": description,
                 "kenmerken": [{"kenmerk": address["buurtCode"], "bron": "buurtcode"}],
             },
         )
@@ -270,13 +269,28 @@ def test_a_zaak_the_wmo_consultant_registers_becomes_one_signal_and_names_the_ca
             },
         )
         assert initiator.status_code == 201, initiator.text
+    return dict(zaak)
+
+
+def _signals_saying(world: World, description: str) -> list[dict[str, Any]]:
+    """The team's signals with this description, every page of them."""
+    found, query = [], {"limit": 100}
+    while True:
+        page = world.coordinator.get("/v1/signals", params=query).json()
+        found += [s for s in page["items"] if s["description"] == description]
+        if not page.get("nextCursor"):
+            return found
+        query = {"limit": 100, "cursor": page["nextCursor"]}
+
+
+def test_a_zaak_the_wmo_consultant_registers_becomes_one_signal_and_names_the_case_after(
+    world: World, municipality: Municipality
+) -> None:
+    description = "Aanvraag huishoudelijke hulp; woning vervuild."
+    zaak = _consultant_registers(municipality, description)
     _work(world, municipality, rounds=2)
     _work(world, municipality)  # the same day's zaken are read again: still one signal
-    mine = [
-        s
-        for s in world.coordinator.get("/v1/signals", params={"limit": 100}).json()["items"]
-        if s["description"] == "Aanvraag huishoudelijke hulp; woning vervuild."
-    ]
+    mine = _signals_saying(world, description)
     assert len(mine) == 1 and mine[0]["status"] == "open"
     assert set(mine[0]["lifeDomains"]) == {"basic_adl", "housing"}
 
@@ -318,12 +332,29 @@ def test_outages_garbled_answers_and_refusals_lose_nothing_and_say_why(
     assert rejected is not None and rejected.cause == "rejected"
     assert "zaaktype: Onbekend zaaktype" in str(rejected)  # the zaaksysteem's own words, for the operator
 
+    status = _partners_status(world, municipality)
+    assert "failing since" in status and "rejected: refused a POST (400: zaaktype: Onbekend zaaktype)" in status
+
     mapping_file.write_text(json.dumps(MAPPING))
     assert _round(world, municipality).failure is None
     assert _round(world, municipality).failure is None
+    assert _partners_status(world, municipality).endswith("in step\n")
     zaak = municipality.zaak_of(case_id)
     assert len(municipality.system.of("statussen", zaak)) == 1
     assert len(_rollen(municipality, zaak)[REGISSEUR]) == 1
+
+
+def _partners_status(world: World, municipality: Municipality) -> str:
+    """What `wijkregistratie partners` tells the operator."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "wijkregistratie.cli", "partners", "--file", str(municipality.partners_file)],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"DATABASE_URL": world.api.database_url, "WR_ENVIRONMENT": "test"},
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
 
 
 def test_a_worker_killed_while_it_writes_a_zaak_leaves_it_whole_and_single(
@@ -332,6 +363,8 @@ def test_a_worker_killed_while_it_writes_a_zaak_leaves_it_whole_and_single(
     """A worker process is killed with SIGKILL again and again while it registers zaken, their rollen and
     their statuses with a slow zaaksysteem; the worker that follows completes each zaak, once."""
     cases = [_case(world) for _ in range(3)]
+    description = "Aanvraag woningaanpassing; trap onbegaanbaar."
+    _consultant_registers(municipality, description)
     municipality.system.delay = 0.05
     env = os.environ | {
         "DATABASE_URL": world.api.database_url,
@@ -357,6 +390,7 @@ def test_a_worker_killed_while_it_writes_a_zaak_leaves_it_whole_and_single(
         involved = world.coordinator.get(f"/v1/cases/{case_id}").json()["involvements"]
         assert len(rollen[BETROKKENE]) == len(involved)
         assert [s["statustype"] for s in municipality.system.of("statussen", zaak)] == [STATUS["active"]]
+    assert len(_signals_saying(world, description)) == 1  # the zaak it pulled, once
 
 
 def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:

@@ -75,6 +75,8 @@ class ZaakSysteem:
     violations: list[str] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (method, resource): the operations used
     base: str = ""  # the URL it is reached at, set once it serves
+    # Its own series of zaak numbers, as each zaaksysteem has (two in one test run never share a number).
+    series: str = field(default_factory=lambda: uuid.uuid4().hex[:6].upper())
 
     def zaken(self) -> list[dict[str, Any]]:
         return list(self.resources["zaken"].values())
@@ -300,7 +302,7 @@ def _create(state: ZaakSysteem, kind: str, data: dict[str, Any]) -> tuple[int, A
         if named[0] and any((z["identificatie"], z["bronorganisatie"]) == named for z in state.zaken()):
             return _invalid("identificatie", "identificatie-niet-uniek", "Bestaat al")
         made = {
-            "identificatie": f"ZAAK-{len(state.zaken()) + 1:06d}",
+            "identificatie": f"ZAAK-{state.series}-{len(state.zaken()) + 1:06d}",
             "registratiedatum": date.today().isoformat(),
             "betalingsindicatieWeergave": "",
             "deelzaken": [],

@@ -1,5 +1,5 @@
 """the identity map of what an adapter keeps in a partner's system (a FHIR server's resource ids and
-versions, by resource type and our identifier)
+versions, by resource type and our identifier), and why a partner cannot be used now
 
 Revision ID: 0019
 Revises: 0018
@@ -35,8 +35,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("partner", "resource"),
     )
     op.create_index("ix_adapter_resources_case_id", "adapter_resources", ["case_id"], unique=False)
+    with op.batch_alter_table("adapter_checkpoints", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("failure", sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column("failing_since", Timestamp, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("adapter_checkpoints", schema=None) as batch_op:
+        batch_op.drop_column("failing_since")
+        batch_op.drop_column("failure")
     op.drop_index("ix_adapter_resources_case_id", table_name="adapter_resources")
     op.drop_table("adapter_resources")

@@ -197,6 +197,18 @@ def _export_schemas(args: argparse.Namespace) -> None:
         print(f"wrote {target}")
 
 
+def _partners(args: argparse.Namespace) -> None:
+    from wijkregistratie.adapters.kinds import partners
+    from wijkregistratie.adapters.status import partner_statuses
+
+    configured = [partner for partner, _ in partners(args.file or get_settings().adapters_file)]
+    if not configured:
+        print("no partner systems: WR_ADAPTERS_FILE names none")
+        return
+    for status in _run(lambda session: partner_statuses(session, configured)):
+        print(status.line())
+
+
 def _check_partners(args: argparse.Namespace) -> None:
     from wijkregistratie.adapters.kinds import partners
 
@@ -309,6 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_schemas.add_argument("--output", default="openapi/schemas", help="the folder to write them in")
     export_schemas.set_defaults(handler=_export_schemas)
+
+    status = commands.add_parser("partners", help="how each partner system stands: how far it got, and why it fails")
+    status.add_argument("--file", help="the partners file (default: what WR_ADAPTERS_FILE names)")
+    status.set_defaults(handler=_partners)
 
     check = commands.add_parser("check-partners", help="check a partners file and its mappings, as the worker does")
     check.add_argument("file", help="the partners file (what WR_ADAPTERS_FILE names)")

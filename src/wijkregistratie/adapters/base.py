@@ -25,6 +25,7 @@ from wijkregistratie.adapters.models import AdapterCheckpoint, AdapterReference
 from wijkregistratie.cases.models import Case, Involvement
 from wijkregistratie.cases.queries import involvement_is_current
 from wijkregistratie.core.access_log import distinct_subjects, record_access, watch_subjects
+from wijkregistratie.core.clock import utcnow
 from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.errors import Problem
 from wijkregistratie.core.purpose import Purpose
@@ -269,5 +270,18 @@ async def run_round(sessions: Any, adapter: Adapter) -> RoundResult:
         except PartnerUnavailable as exc:
             log.warning("partner %s unavailable (%s): %s", adapter.partner.name, exc.cause, exc)
             failure = exc
+        await _say_how_it_went(guard, adapter.partner, failure)
         await guard.commit()  # releases the partner
     return RoundResult(pulled=pulled.pulled, rejected=pulled.rejected, pushed=pushed.pushed, failure=failure)
+
+
+async def _say_how_it_went(session: AsyncSession, partner: PartnerConfig, failure: PartnerUnavailable | None) -> None:
+    """The partner's status on its checkpoint, for the operator (`wijkregistratie partners`): written only
+    when it changes, so a partner in step costs no write per round."""
+    checkpoint = await _checkpoint(session, partner)
+    said = f"{failure.cause}: {failure}"[:300] if failure else None
+    if checkpoint.failure != said:
+        checkpoint.failure = said
+        checkpoint.failing_since = (checkpoint.failing_since or utcnow()) if failure else None
+        checkpoint.updated_at = utcnow()
+        session.add(checkpoint)

@@ -23,6 +23,9 @@ class AdapterCheckpoint(SQLModel, table=True):
     organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
     pulled_up_to: str = text_field(200, default="")  # the partner's own change marker
     pushed_up_to: int = Field(default=0, sa_column=Column(SequenceNumber, nullable=False, default=0))  # feed position
+    # Why the partner cannot be used now (`<cause>: <reason>`, never a record's content), and since when.
+    failure: str | None = text_field(300, default=None)
+    failing_since: datetime | None = optional_timestamp_field()
     updated_at: datetime = timestamp_field()
 
 
