@@ -24,8 +24,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wijkregistratie.adapters.base import RoundResult, run_round
+from wijkregistratie.adapters.kinds import build, partners
 from wijkregistratie.auth.service import create_client
-from wijkregistratie.core.database import create_engine, create_sessionmaker
+from wijkregistratie.core.database import create_engine, create_sessionmaker, engine_of
+from wijkregistratie.core.identifiers import BsnVault
 from wijkregistratie.core.migrate import upgrade
 from wijkregistratie.core.settings import Settings
 from wijkregistratie.main import create_app
@@ -507,3 +510,44 @@ def story(world: World) -> Story:
     )
     assert lead.status_code == 200, lead.text
     return Story(signal=signal, case=case, etag=lead.headers["ETag"], address=address)
+
+
+def worker_rounds(world: World, partners_file: Path, rounds: int = 1) -> None:
+    """Rounds of a real worker, keeping the partners of `partners_file` in step with the test database."""
+    from wijkregistratie.worker.runner import Worker
+
+    settings = world.api.settings.model_copy(update={"adapters_file": str(partners_file)})
+
+    async def run() -> None:
+        worker = Worker(settings)
+        try:
+            for _ in range(rounds):
+                await worker.run_once()
+        finally:
+            await worker.close()
+
+    asyncio.run(run())
+
+
+def adapter_round(world: World, partners_file: Path) -> RoundResult:
+    """One round of the one partner of `partners_file`, to read what it says of itself (a failure)."""
+    [(partner, mapping)] = partners(str(partners_file))
+
+    async def run() -> RoundResult:
+        engine = engine_of(world.api.settings)
+        try:
+            async with httpx.AsyncClient() as http:
+                adapter = build(partner, mapping, BsnVault(world.api.settings), http)
+                return await run_round(create_sessionmaker(engine), adapter)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

@@ -6,7 +6,6 @@ joins the case and receives it in its own system; changes reach both; B goes dow
 partner that answers nonsense or sends a broken record stops nothing.
 """
 
-import asyncio
 import json
 import os
 import subprocess
@@ -24,14 +23,13 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from tests.conftest import FIRST_VERSION, Server, World, accept_signal, involve, new_address, run_async
+from tests.conftest import FIRST_VERSION, Server, World, accept_signal, involve, new_address, run_async, worker_rounds
 from wijkregistratie.adapters.config import BUILT_IN_MAPPINGS as BUILT_IN
 from wijkregistratie.adapters.config import PartnersFileError
 from wijkregistratie.adapters.kinds import partners as configured_partners
 from wijkregistratie.adapters.kinds import schemas
 from wijkregistratie.adapters.simulator import Store, create_simulator
 from wijkregistratie.cases.models import Involvement
-from wijkregistratie.worker.runner import Worker
 
 PLAN = {"goals": [{"lifeDomain": "finances", "iWant": "Rust", "result": "Geen schulden"}]}
 
@@ -77,20 +75,6 @@ def partners(world: World, tmp_path: Path) -> Iterator[tuple[Partner, Partner, P
         yield Partner("A", stores[0], a.url), Partner("B", stores[1], b.url), file
 
 
-def _work(world: World, partners_file: Path, rounds: int = 1) -> None:
-    settings = world.api.settings.model_copy(update={"adapters_file": str(partners_file)})
-
-    async def run() -> None:
-        worker = Worker(settings)
-        try:
-            for _ in range(rounds):
-                await worker.run_once()
-        finally:
-            await worker.close()
-
-    asyncio.run(run())
-
-
 def _type_in(partner: Partner, number: str, **fields: Any) -> None:
     address = new_address()  # a household of its own
     client = {
@@ -123,7 +107,7 @@ def test_a_client_typed_in_once_lands_in_the_record_and_in_the_other_system(
     a, b, config = partners
     number = f"C-{id(a) % 100000}"
     _type_in(a, number)
-    _work(world, config)
+    worker_rounds(world, config)
     case = _case_by_reference(world, number)
     record = world.debt.get(f"/v1/cases/{case['id']}").json()
     assert record["signals"][0]["source"] == "team_organisation"
@@ -140,7 +124,7 @@ def test_a_client_typed_in_once_lands_in_the_record_and_in_the_other_system(
     )
     assert joined.status_code == 201
     assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
-    _work(world, config)
+    worker_rounds(world, config)
     assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE", "PLAN"]
     assert "PLAN" in a.kinds(case["id"]) and "DOSSIER_GEOPEND" not in a.kinds(case["id"])  # not its own news
     # What the adapters wrote and pushed is in the household's access log, as the organisations they act for.
@@ -155,12 +139,12 @@ def test_a_client_typed_in_once_lands_in_the_record_and_in_the_other_system(
     assert (f"adapter:{_name(config, 0)}", "change", str(world.orgs["debt"])) in by_adapter
     assert (f"adapter:{_name(config, 1)}", "push", str(world.orgs["ggz"])) in by_adapter
     assert all(e["purpose"] == "synchronisation" for e in log.json() if e["route"].startswith("adapter:"))
-    plan_note = next(n for n in a.notes() if n["soort"] == "PLAN")
+    plan_note = next(n for n in a.notes() if n["soort"] == "PLAN" and n["dossier"] == case["id"])
     assert plan_note["clientnummer"] == number and plan_note["versie"] == 1
 
     # The same client changed in A's system: the same case, a journal entry, no second signal.
     _type_in(a, number, toelichting="Betalingsregeling getroffen.")
-    _work(world, config)
+    worker_rounds(world, config)
     assert _case_by_reference(world, number)["id"] == case["id"]
     journal = world.debt.get(f"/v1/cases/{case['id']}/journal").json()
     assert [(e["text"], e["visibility"]) for e in journal] == [
@@ -175,7 +159,7 @@ def test_a_partner_that_is_down_catches_up_without_duplicates(
     a, b, config = partners
     number = f"D-{id(b) % 100000}"
     _type_in(a, number)
-    _work(world, config)
+    worker_rounds(world, config)
     case = _case_by_reference(world, number)
     world.coordinator.post(
         f"/v1/cases/{case['id']}/involvements",
@@ -186,16 +170,16 @@ def test_a_partner_that_is_down_catches_up_without_duplicates(
             "basisReference": "Wmo 2015",
         },
     )
-    _work(world, config)
+    worker_rounds(world, config)
     b.store.fault = {"plat": True}
     for version in (1, 2):
         headers = {"If-Match": f'"{version - 1}"'} if version > 1 else FIRST_VERSION
         assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN, headers=headers).status_code == 200
-    _work(world, config, rounds=3)
+    worker_rounds(world, config, rounds=3)
     assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE"]
     assert a.kinds(case["id"]).count("PLAN") == 2
     b.store.fault = {}
-    _work(world, config, rounds=2)
+    worker_rounds(world, config, rounds=2)
     assert b.kinds(case["id"]) == ["DOSSIER", "BETROKKENE", "PLAN", "PLAN"]
     assert [n["versie"] for n in b.notes() if n["soort"] == "PLAN" and n["dossier"] == case["id"]] == [1, 2]
     assert b.store.duplicates_refused == 0 and a.store.duplicates_refused == 0
@@ -219,10 +203,10 @@ def test_a_misbehaving_partner_stops_nothing(
         partners_config[0]["timeoutSeconds"] = 0.5
         settings_file = config.with_name("slow.json")
         settings_file.write_text(json.dumps(partners_config))
-    _work(world, settings_file)  # the worker round ends normally
+    worker_rounds(world, settings_file)  # the worker round ends normally
     assert world.debt.get("/v1/cases", params={"reference": number}).json()["items"] == []
     a.store.fault = {}
-    _work(world, settings_file)
+    worker_rounds(world, settings_file)
     assert _case_by_reference(world, number)["id"]
 
 
@@ -233,7 +217,7 @@ def test_a_broken_record_is_passed_over_and_the_rest_applied(
     broken, fine = f"F-{id(a) % 100000}", f"G-{id(a) % 100000}"
     _type_in(a, broken, postcode="geen postcode")
     _type_in(a, fine)
-    _work(world, config)
+    worker_rounds(world, config)
     assert world.debt.get("/v1/cases", params={"reference": broken}).json()["items"] == []
     assert _case_by_reference(world, fine)["id"]
 
@@ -246,7 +230,7 @@ def test_what_a_partner_is_sent_is_the_record_as_it_may_read_it(
     a, b, config = partners
     number = f"H-{id(a) % 100000}"
     _type_in(a, number)
-    _work(world, config)
+    worker_rounds(world, config)
     case = _case_by_reference(world, number)
     joined = involve(world.coordinator, case["id"], world.orgs["ggz"])
     etag = world.coordinator.get(f"/v1/cases/{case['id']}").headers["ETag"]
@@ -273,7 +257,7 @@ def test_what_a_partner_is_sent_is_the_record_as_it_may_read_it(
         ]
     }
     assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=plan, headers=FIRST_VERSION).status_code == 200
-    _work(world, config)
+    worker_rounds(world, config)
     [note] = [n for n in b.notes() if n["dossier"] == case["id"] and n["soort"] == "PLAN"]
     professional = world.professionals["ggz"]
     assert note["status"] == "LOPEND"
@@ -306,7 +290,7 @@ def test_a_note_about_a_case_the_partner_may_no_longer_see_carries_nothing_of_it
     a, b, config = partners
     number = f"J-{id(a) % 100000}"
     _type_in(a, number)
-    _work(world, config)
+    worker_rounds(world, config)
     case = _case_by_reference(world, number)
     joined = involve(world.coordinator, case["id"], world.orgs["ggz"])
     assert world.coordinator.put(f"/v1/cases/{case['id']}/plan", json=PLAN, headers=FIRST_VERSION).status_code == 200
@@ -320,7 +304,7 @@ def test_a_note_about_a_case_the_partner_may_no_longer_see_carries_nothing_of_it
 
     run_async(world.api.database_url, ended_last_week)
     assert world.ggz.get(f"/v1/cases/{case['id']}").status_code == 404
-    _work(world, config)
+    worker_rounds(world, config)
     notes = [n for n in b.notes() if n["dossier"] == case["id"]]
     assert [n["soort"] for n in notes] == ["DOSSIER", "BETROKKENE", "PLAN"]
     assert all(n["status"] is None and n["regisseur"] is None and n["doelen"] is None for n in notes)
@@ -371,15 +355,15 @@ def test_a_new_client_waits_in_triage_and_what_it_brings_reaches_the_case(
     _, b, config = partners
     number = f"K-{id(b) % 100000}"
     _type_in(b, number, aanmeldreden="PSYCH", toelichting="Somberheid.")
-    _work(world, config)
+    worker_rounds(world, config)
     [signal] = [s for s in world.coordinator.get("/v1/signals").json()["items"] if s["description"] == "Somberheid."]
     assert signal["status"] == "open" and signal["caseId"] is None  # in the team's queue
     assert world.ggz.get("/v1/cases", params={"reference": number}).json()["items"] == []
     _type_in(b, number, aanmeldreden="PSYCH", toelichting="Somberheid.", telefoon="06-11112222")
-    _work(world, config)  # it waits: there is no case yet
+    worker_rounds(world, config)  # it waits: there is no case yet
     case_id = accept_signal(world.coordinator, signal["id"])
     joined = involve(world.coordinator, case_id, world.orgs["ggz"])
-    _work(world, config)
+    worker_rounds(world, config)
     record = world.coordinator.get(f"/v1/cases/{case_id}").json()
     assert record["household"]["phone"] == "06-11112222"
     own = world.ggz.get(f"/v1/cases/{case_id}/involvements/{joined['id']}").json()
@@ -388,7 +372,7 @@ def test_a_new_client_waits_in_triage_and_what_it_brings_reaches_the_case(
 
     _type_in(b, number, aanmeldreden="PSYCH", toelichting="Gaat beter.", telefoon="06-11112222")
     _type_in(b, number, aanmeldreden="PSYCH", toelichting="Gaat beter.", telefoon="06-11112222", einddatum="01-01-2030")
-    _work(world, config)
+    worker_rounds(world, config)
     journal = world.coordinator.get(f"/v1/cases/{case_id}/journal").json()
     assert [(e["text"], e["visibility"]) for e in journal] == [("Zorg: Gaat beter.", "all_involved")]
     ended = world.ggz.get(f"/v1/cases/{case_id}/involvements/{joined['id']}").json()

@@ -6,7 +6,6 @@ the organisation's system holds the household, its plan and the team around it â
 across outages and a killed worker.
 """
 
-import asyncio
 import importlib
 import json
 import os
@@ -16,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import FIRST_VERSION, World, free_port, involve, new_address, register_signal
-from wijkregistratie.adapters.base import RoundResult, run_round
+from tests.conftest import (
+    FIRST_VERSION,
+    World,
+    adapter_round,
+    free_port,
+    involve,
+    new_address,
+    register_signal,
+    wait_until,
+    worker_rounds,
+)
 from wijkregistratie.adapters.fhir import BSN_SYSTEM, LIFE_DOMAINS, OUTCOMES, PROFILES
-from wijkregistratie.adapters.kinds import build, partners
-from wijkregistratie.core.database import create_sessionmaker, engine_of
-from wijkregistratie.core.identifiers import BsnVault
-from wijkregistratie.worker.runner import Worker
+from wijkregistratie.adapters.kinds import partners
 
 SERVER = Path(__file__).resolve().parent / "fhir_server"
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
@@ -86,7 +91,7 @@ def fhir_server() -> Iterator[FhirServer]:
     process = subprocess.Popen([node, "server.mjs", str(port)], cwd=SERVER, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}/fhir/R4"
     try:
-        _wait(lambda: _answers(f"{url}/Patient"), 60, "the FHIR server")
+        wait_until(lambda: _answers(f"{url}/Patient"), 60, "the FHIR server")
         yield FhirServer(url)
     finally:
         process.terminate()
@@ -115,35 +120,6 @@ def care_system(world: World, fhir_server: FhirServer, tmp_path: Path) -> Iterat
     fhir_server.faults(outage=0, delay=0)
     yield fhir_server, tmp_path / "partners.json"
     fhir_server.faults(outage=0, delay=0)
-
-
-def _work(world: World, partners_file: Path, rounds: int = 1) -> None:
-    settings = world.api.settings.model_copy(update={"adapters_file": str(partners_file)})
-
-    async def run() -> None:
-        worker = Worker(settings)
-        try:
-            for _ in range(rounds):
-                await worker.run_once()
-        finally:
-            await worker.close()
-
-    asyncio.run(run())
-
-
-def _round(world: World, partners_file: Path) -> RoundResult:
-    [(partner, mapping)] = partners(str(partners_file))
-
-    async def run() -> RoundResult:
-        engine = engine_of(world.api.settings)
-        try:
-            async with httpx.AsyncClient() as http:
-                adapter = build(partner, mapping, BsnVault(world.api.settings), http)
-                return await run_round(create_sessionmaker(engine), adapter)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def _referred_case(world: World) -> tuple[str, dict[str, Any]]:
@@ -201,7 +177,7 @@ def test_a_referral_reaches_the_care_system_and_its_task_steps_come_back_with_th
 ) -> None:
     server, config = care_system
     case_id, referral = _referred_case(world)
-    _work(world, config)
+    worker_rounds(world, config)
     request = server.one("ServiceRequest", "referral", referral["id"])
     task = server.one("Task", "referral", referral["id"])
     assert task["status"] == "requested" and task["focus"]["reference"] == f"ServiceRequest/{request['id']}"
@@ -211,7 +187,7 @@ def test_a_referral_reaches_the_care_system_and_its_task_steps_come_back_with_th
     assert server.by_ours("CarePlan", "case", case_id) == []
 
     task = _move(server, task, "accepted")
-    _work(world, config, rounds=2)
+    worker_rounds(world, config, rounds=2)
     assert world.coordinator.get(f"/v1/referrals/{referral['id']}").json()["status"] == "accepted"
     record = world.ggz.get(f"/v1/cases/{case_id}")
     assert record.status_code == 200  # accepting in its own system made it involved
@@ -253,7 +229,7 @@ def test_a_referral_reaches_the_care_system_and_its_task_steps_come_back_with_th
         "valueCodeableConcept": {"coding": [{"system": OUTCOMES, "code": "got_help"}]},
     }
     _move(server, task, "completed", output=[outcome])
-    _work(world, config, rounds=2)
+    worker_rounds(world, config, rounds=2)
     seen = world.coordinator.get(f"/v1/referrals/{referral['id']}").json()
     assert seen["status"] == "completed" and seen["outcome"] == "got_help"
     assert [s["status"] for s in seen["history"]] == ["requested", "received", "accepted", "in_progress", "completed"]
@@ -263,7 +239,7 @@ def test_a_referral_reaches_the_care_system_and_its_task_steps_come_back_with_th
     written = _of_case(server, case_id, referral["id"], household)
     for resource in written:
         _valid_r4(resource)
-    _work(world, config)
+    worker_rounds(world, config)
     assert {r["id"]: r["meta"]["versionId"] for r in _of_case(server, case_id, referral["id"], household)} == {
         r["id"]: r["meta"]["versionId"] for r in written
     }
@@ -287,11 +263,11 @@ def test_task_steps_a_referral_cannot_take_are_refused_and_a_cancelled_referral_
 ) -> None:
     server, config = care_system
     first, second, third = (_referred_case(world)[1] for _ in range(3))
-    _work(world, config)
+    worker_rounds(world, config)
     _move(server, server.one("Task", "referral", first["id"]), "on-hold")
     _move(server, server.one("Task", "referral", second["id"]), "received")
     _move(server, server.one("Task", "referral", third["id"]), "rejected")  # with no statusReason
-    result = _round(world, config)
+    result = adapter_round(world, config)
     assert result.failure is None and result.rejected == 1
     assert world.coordinator.get(f"/v1/referrals/{first['id']}").json()["status"] == "requested"
     assert world.coordinator.get(f"/v1/referrals/{second['id']}").json()["status"] == "received"
@@ -303,7 +279,7 @@ def test_task_steps_a_referral_cannot_take_are_refused_and_a_cancelled_referral_
         f"/v1/referrals/{second['id']}/status", json={"status": "cancelled", "reason": "Verhuisd."}
     )
     assert cancelled.status_code == 200, cancelled.text
-    _work(world, config, rounds=2)
+    worker_rounds(world, config, rounds=2)
     assert server.one("Task", "referral", second["id"])["status"] == "cancelled"
     assert server.one("ServiceRequest", "referral", second["id"])["status"] == "revoked"
 
@@ -314,17 +290,17 @@ def test_outages_and_refusals_of_the_care_system_lose_nothing(
     server, config = care_system
     _, referral = _referred_case(world)
     server.faults(outage=1)
-    failed = _round(world, config).failure
+    failed = adapter_round(world, config).failure
     assert failed is not None and failed.cause == "failing" and "503" in str(failed)
     misconfigured = json.loads(config.read_text())
     misconfigured[0]["baseUrl"] = server.url.removesuffix("/fhir/R4") + "/elders"
     config.write_text(json.dumps(misconfigured))
-    refused = _round(world, config).failure  # the server's OperationOutcome says why, for the operator
+    refused = adapter_round(world, config).failure  # the server's OperationOutcome says why, for the operator
     assert refused is not None and refused.cause == "rejected" and "404: Not found" in str(refused)
     misconfigured[0]["baseUrl"] = server.url
     config.write_text(json.dumps(misconfigured))
     for _ in range(3):
-        assert _round(world, config).failure is None
+        assert adapter_round(world, config).failure is None
     server.one("ServiceRequest", "referral", referral["id"])
     server.one("Task", "referral", referral["id"])
 
@@ -354,7 +330,7 @@ def test_a_worker_killed_while_it_writes_leaves_each_resource_once(
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     server.faults(delay=0)
-    _work(world, config, rounds=2)
+    worker_rounds(world, config, rounds=2)
     for case_id, referral in referred:
         household = world.ggz.get(f"/v1/cases/{case_id}").json()["household"]
         for kind in ("CarePlan", "CareTeam", "EpisodeOfCare"):
@@ -380,14 +356,6 @@ def test_the_published_fhir_definitions_are_r4_and_the_server_takes_them(fhir_se
             timeout=10,
         )
         assert stored.status_code == 201, f"{name}: {stored.text}"
-
-
-def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def test_the_readme_example_is_a_partners_entry_the_worker_takes(tmp_path: Path) -> None:

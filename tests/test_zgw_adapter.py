@@ -4,7 +4,6 @@ its closure closes it, a zaak the Wmo consultant registers becomes one signal in
 outages, refusals and a killed worker lose nothing and double nothing.
 """
 
-import asyncio
 import json
 import os
 import signal
@@ -12,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Server, World, accept_signal, involve, new_address, register_signal
+from tests.conftest import (
+    Server,
+    World,
+    accept_signal,
+    adapter_round,
+    involve,
+    new_address,
+    register_signal,
+    wait_until,
+    worker_rounds,
+)
 from tests.zgw_server import (
     CATALOGUE,
     ROLTYPEN,
@@ -30,11 +39,7 @@ from tests.zgw_server import (
     create_zaaksysteem,
     token,
 )
-from wijkregistratie.adapters.base import RoundResult, run_round
-from wijkregistratie.adapters.kinds import build, partners
-from wijkregistratie.core.database import create_sessionmaker, engine_of
-from wijkregistratie.core.identifiers import BsnVault
-from wijkregistratie.worker.runner import Worker
+from wijkregistratie.adapters.kinds import partners
 
 SECRET_ENV = "WR_TEST_ZGW_SECRET"
 CONSULTANT = ("wmo-consultant", "consultant-secret-0123456789")
@@ -114,36 +119,6 @@ def municipality(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         assert system.violations == [], "the adapter used what the Zaken API does not have"
 
 
-def _work(world: World, municipality: Municipality, rounds: int = 1) -> None:
-    settings = world.api.settings.model_copy(update={"adapters_file": str(municipality.partners_file)})
-
-    async def run() -> None:
-        worker = Worker(settings)
-        try:
-            for _ in range(rounds):
-                await worker.run_once()
-        finally:
-            await worker.close()
-
-    asyncio.run(run())
-
-
-def _round(world: World, municipality: Municipality) -> RoundResult:
-    """One round of the adapter itself, to read what it says about a failure."""
-    [(partner, mapping)] = partners(str(municipality.partners_file))
-
-    async def run() -> RoundResult:
-        engine = engine_of(world.api.settings)
-        try:
-            async with httpx.AsyncClient() as http:
-                adapter = build(partner, mapping, BsnVault(world.api.settings), http)
-                return await run_round(create_sessionmaker(engine), adapter)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def _case(world: World, **opened: Any) -> str:
     """A case with GGZ's professional as lead, the municipality involved."""
     signal = register_signal(world.housing, world, household={"address": new_address(), "members": [_member()]})
@@ -187,7 +162,7 @@ def test_a_case_becomes_one_zaak_kept_in_step_until_its_closure_closes_it(
     world: World, municipality: Municipality
 ) -> None:
     case_id = _case(world, ownReference="WT-2026-77")  # the team's own number: not the municipality's to see
-    _work(world, municipality)
+    worker_rounds(world, municipality.partners_file)
     zaak = municipality.zaak_of(case_id)
     assert zaak["zaaktype"] == ZAAKTYPE and zaak["bronorganisatie"] == "002220647"
     assert zaak["kenmerken"] == [{"kenmerk": case_id, "bron": "wijkregistratie"}]
@@ -205,13 +180,13 @@ def test_a_case_becomes_one_zaak_kept_in_step_until_its_closure_closes_it(
 
     # Nothing changed: a second round only reads.
     before = len(municipality.writes())
-    _work(world, municipality)
+    worker_rounds(world, municipality.partners_file)
     assert len(municipality.writes()) == before
 
     # A new lead replaces the lead's rol, and only it.
     involve(world.coordinator, case_id, world.orgs["debt"])
     _lead(world, case_id, "debt")
-    _work(world, municipality)
+    worker_rounds(world, municipality.partners_file)
     rollen = _rollen(municipality, zaak)
     assert [r["betrokkeneIdentificatie"]["achternaam"] for r in rollen[REGISSEUR]] == [
         world.professionals["debt"]["name"]
@@ -220,7 +195,7 @@ def test_a_case_becomes_one_zaak_kept_in_step_until_its_closure_closes_it(
 
     # The closure: the resultaat for its reason, then the eindstatus, on which the zaaksysteem ends the zaak.
     _close(world, case_id)
-    _work(world, municipality, rounds=2)
+    worker_rounds(world, municipality.partners_file, rounds=2)
     zaak = municipality.zaak_of(case_id)
     [resultaat] = municipality.system.of("resultaten", zaak)
     assert resultaat["resultaattype"] == f"{CATALOGUE}/resultaattypen/verwezen"
@@ -288,8 +263,8 @@ def test_a_zaak_the_wmo_consultant_registers_becomes_one_signal_and_names_the_ca
 ) -> None:
     description = "Aanvraag huishoudelijke hulp; woning vervuild."
     zaak = _consultant_registers(municipality, description)
-    _work(world, municipality, rounds=2)
-    _work(world, municipality)  # the same day's zaken are read again: still one signal
+    worker_rounds(world, municipality.partners_file, rounds=2)
+    worker_rounds(world, municipality.partners_file)  # the same day's zaken are read again: still one signal
     mine = _signals_saying(world, description)
     assert len(mine) == 1 and mine[0]["status"] == "open"
     assert set(mine[0]["lifeDomains"]) == {"basic_adl", "housing"}
@@ -297,7 +272,7 @@ def test_a_zaak_the_wmo_consultant_registers_becomes_one_signal_and_names_the_ca
     # The team takes it up with the municipality involved: its zaak is named on the case's own zaak.
     case_id = accept_signal(world.coordinator, mine[0]["id"])
     involve(world.coordinator, case_id, world.orgs["municipality"])
-    _work(world, municipality, rounds=2)
+    worker_rounds(world, municipality.partners_file, rounds=2)
     record = world.coordinator.get(f"/v1/cases/{case_id}").json()
     assert [m["surname"] for m in record["household"]["members"]] == ["de Bakker"]
     kenmerken = municipality.zaak_of(case_id)["kenmerken"]
@@ -312,15 +287,15 @@ def test_outages_garbled_answers_and_refusals_lose_nothing_and_say_why(
 ) -> None:
     case_id = _case(world)
     municipality.system.outage = 1
-    failed = _round(world, municipality)
+    failed = adapter_round(world, municipality.partners_file)
     assert failed.failure is not None and failed.failure.cause == "failing" and "503" in str(failed.failure)
     assert municipality.system.zaken() == []
 
     municipality.system.garbled = 1
-    assert getattr(_round(world, municipality).failure, "cause", None) == "garbled"
+    assert getattr(adapter_round(world, municipality.partners_file).failure, "cause", None) == "garbled"
 
     monkeypatch.setenv(SECRET_ENV, "not-the-secret")
-    refused = _round(world, municipality).failure
+    refused = adapter_round(world, municipality.partners_file).failure
     assert refused is not None and refused.cause == "refused" and "403" in str(refused)
 
     monkeypatch.setenv(SECRET_ENV, municipality.system.secrets["wijkregistratie"])
@@ -328,7 +303,7 @@ def test_outages_garbled_answers_and_refusals_lose_nothing_and_say_why(
     wrong["zaak"]["zaaktype"] = f"{CATALOGUE}/zaaktypen/onbekend"
     mapping_file = municipality.partners_file.parent / "zaaksysteem.json"
     mapping_file.write_text(json.dumps(wrong))
-    rejected = _round(world, municipality).failure
+    rejected = adapter_round(world, municipality.partners_file).failure
     assert rejected is not None and rejected.cause == "rejected"
     assert "zaaktype: Onbekend zaaktype" in str(rejected)  # the zaaksysteem's own words, for the operator
 
@@ -336,8 +311,8 @@ def test_outages_garbled_answers_and_refusals_lose_nothing_and_say_why(
     assert "failing since" in status and "rejected: refused a POST (400: zaaktype: Onbekend zaaktype)" in status
 
     mapping_file.write_text(json.dumps(MAPPING))
-    assert _round(world, municipality).failure is None
-    assert _round(world, municipality).failure is None
+    assert adapter_round(world, municipality.partners_file).failure is None
+    assert adapter_round(world, municipality.partners_file).failure is None
     assert _partners_status(world, municipality).endswith("in step\n")
     zaak = municipality.zaak_of(case_id)
     assert len(municipality.system.of("statussen", zaak)) == 1
@@ -377,12 +352,12 @@ def test_a_worker_killed_while_it_writes_a_zaak_leaves_it_whole_and_single(
     for cut_after in (0.8, 1.3, 1.9):
         worker = subprocess.Popen([sys.executable, "-m", "wijkregistratie.cli", "worker"], env=env)
         writes = len(municipality.writes())
-        _wait(lambda writes=writes: len(municipality.writes()) > writes, 60, "the worker to write")
+        wait_until(lambda writes=writes: len(municipality.writes()) > writes, 60, "the worker to write")
         time.sleep(cut_after - 0.5)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     municipality.system.delay = 0
-    _work(world, municipality, rounds=2)
+    worker_rounds(world, municipality.partners_file, rounds=2)
     for case_id in cases:
         zaak = municipality.zaak_of(case_id)  # exactly one each
         rollen = _rollen(municipality, zaak)
@@ -391,14 +366,6 @@ def test_a_worker_killed_while_it_writes_a_zaak_leaves_it_whole_and_single(
         assert len(rollen[BETROKKENE]) == len(involved)
         assert [s["statustype"] for s in municipality.system.of("statussen", zaak)] == [STATUS["active"]]
     assert len(_signals_saying(world, description)) == 1  # the zaak it pulled, once
-
-
-def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_the_zaaksysteem_refuses_what_the_standard_does_not_have(municipality: Municipality) -> None:
