@@ -34,7 +34,7 @@ from tests.conftest import (
     wait_until,
     worker_rounds,
 )
-from wijkregistratie.adapters.fhir import BSN_SYSTEM, LIFE_DOMAINS, OUTCOMES, PROFILES
+from wijkregistratie.adapters.fhir_resources import BSN_SYSTEM, LIFE_DOMAINS, OUTCOMES, PROFILES, conformance
 from wijkregistratie.adapters.kinds import partners
 
 SERVER = Path(__file__).resolve().parent / "fhir_server"
@@ -345,8 +345,6 @@ def test_a_worker_killed_while_it_writes_leaves_each_resource_once(
 
 
 def test_the_published_fhir_definitions_are_r4_and_the_server_takes_them(fhir_server: FhirServer) -> None:
-    from wijkregistratie.adapters.fhir import conformance
-
     for name, resource in conformance().items():
         _valid_r4(resource)
         stored = httpx.post(

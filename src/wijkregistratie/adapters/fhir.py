@@ -2,11 +2,11 @@
 that organisation may see, and with the referrals made to it.
 
 Push: each case, as the record shows it to the partner's organisation (need-to-know applies as to its own
-reads), becomes the household as a `Group` of `Patient`s (a BSN only where the organisation may see it),
+reads), becomes (in `fhir_resources`) the household as a `Group` of `Patient`s (a BSN only where the organisation may see it),
 the own network as `RelatedPerson`s, the team around it as a `CareTeam` (the lead professional as a
 `Practitioner`, each organisation involved as an `Organization`), an `EpisodeOfCare` with the lead as its
 `careManager`, and the plan as a `CarePlan` with its `Goal`s in the household's own words (*ik wil* in
-`description`, *ik kan* and *ik heb nodig* in the extensions published under `/docs/fhir/`, the household
+`description`, *ik kan* and *ik heb nodig* in the extensions published at `/docs/schemas/fhir/`, the household
 as the goals' `expressedBy` and the plan's `author`). Each referral to the organisation is a
 `ServiceRequest` and a `Task`. Every resource carries our identifier; it is created with `If-None-Exist`
 on it, and updated with `If-Match` on the version the identity map (`AdapterResource`) holds, only when
@@ -32,10 +32,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wijkregistratie.adapters.base import Change, PartnerUnavailable, acting_as
 from wijkregistratie.adapters.config import PartnerConfig
+from wijkregistratie.adapters.fhir_resources import OUTCOMES, PLACEHOLDER, SYSTEM_OF, TASK_STATUS, CaseResources
 from wijkregistratie.adapters.mapping import MappingModel, record_as
 from wijkregistratie.adapters.models import AdapterResource
 from wijkregistratie.core.clock import utcnow
-from wijkregistratie.core.codes import CaseStatus, LifeDomain, ReferralOutcome, ReferralStatus
+from wijkregistratie.core.codes import ReferralOutcome, ReferralStatus
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.etag import etag
 from wijkregistratie.core.identifiers import BsnVault
@@ -44,38 +45,9 @@ from wijkregistratie.referrals.schemas import ReferralStatusUpdate
 from wijkregistratie.referrals.service import RECEIVER_STEPS, change_status, get_referral
 
 FHIR_JSON = "application/fhir+json"
-BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
-PROFILES = "https://wijkregistratie.nl/fhir/StructureDefinition"
-LIFE_DOMAINS = "https://wijkregistratie.nl/fhir/CodeSystem/life-domain"
-OUTCOMES = "https://wijkregistratie.nl/fhir/CodeSystem/referral-outcome"
 PAGES = 20
-PLACEHOLDER = "urn:wijkregistratie:"  # a reference within a document, until the partner's id is known
-# Our referral statuses as FHIR Task statuses, and back.
-TASK_STATUS = {s: s.value.replace("_", "-") for s in ReferralStatus}
 REFERRAL_STATUS = {code: status for status, code in TASK_STATUS.items()}
-EPISODE_STATUS = {CaseStatus.registered: "planned", CaseStatus.active: "active", CaseStatus.closed: "finished"}
-PLAN_STATUS = {CaseStatus.registered: "draft", CaseStatus.active: "active", CaseStatus.closed: "completed"}
-ACTIVITY_STATUS = {"planned": "scheduled", "in_progress": "in-progress", "done": "completed", "cancelled": "cancelled"}
-REQUEST_STATUS = {
-    ReferralStatus.completed: "completed",
-    ReferralStatus.rejected: "revoked",
-    ReferralStatus.cancelled: "revoked",
-}
 NEEDS_REASON = {ReferralStatus.rejected, ReferralStatus.cancelled}
-# Which of our identifier systems names each resource type (the second half of `<Type>/<our id>`).
-SYSTEM_OF = {
-    "Organization": "organisation",
-    "Practitioner": "professional",
-    "Patient": "member",
-    "Group": "household",
-    "RelatedPerson": "network",
-    "CareTeam": "case",
-    "EpisodeOfCare": "case",
-    "CarePlan": "case",
-    "Goal": "goal",
-    "ServiceRequest": "referral",
-    "Task": "referral",
-}
 
 
 class FhirMapping(MappingModel):
@@ -87,11 +59,6 @@ class FhirMapping(MappingModel):
         max_length=200,
         description="The base of our identifiers' systems (`<base>/case`, `<base>/member`, ...).",
     )
-
-
-def _reference(kind: str, value: Any) -> dict[str, str]:
-    """A reference to another resource of the same document, resolved to the partner's id on delivery."""
-    return {"reference": f"{PLACEHOLDER}{kind}/{value}"}
 
 
 def _digest(resource: dict[str, Any]) -> str:
@@ -118,13 +85,8 @@ class FhirAdapter:
     def __init__(self, partner: PartnerConfig, mapping: FhirMapping, vault: BsnVault, client: httpx.AsyncClient):
         self.partner, self.mapping, self.vault, self.client = partner, mapping, vault, client
         self.base = (partner.base_url or "").rstrip("/")
+        self.resources = CaseResources(mapping.naming_system, partner.organisation_id)
         self._learned: dict[str, AdapterResource] = {}
-
-    def _system(self, kind: str) -> str:
-        return f"{self.mapping.naming_system.rstrip('/')}/{kind}"
-
-    def _identifier(self, kind: str, value: Any) -> list[dict[str, str]]:
-        return [{"system": self._system(kind), "value": str(value)}]
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"accept": FHIR_JSON, "content-type": FHIR_JSON} | kwargs.pop("headers", {})
@@ -177,7 +139,7 @@ class FhirAdapter:
         return [Change(marker=str((t.get("meta") or {}).get("lastUpdated") or since), record=t) for t in ours]
 
     def _referral_of(self, task: dict[str, Any]) -> str | None:
-        system = self._system("referral")
+        system = self.resources.system("referral")
         return next((i.get("value") for i in task.get("identifier") or [] if i.get("system") == system), None)
 
     async def apply(self, session: AsyncSession, principal: Principal, change: Change) -> None:
@@ -221,13 +183,13 @@ class FhirAdapter:
         if case_id is None:
             return None
         record = await record_as(session, self.vault, self.partner, case_id, ["referrals"])
-        resources = self._case(record) if record else []
+        resources = self.resources.case(record) if record else []
         if record is None and data.get("referralId"):  # referred to, not yet involved: the request alone
             try:
                 referral = await get_referral(session, acting_as(self.partner), uuid.UUID(str(data["referralId"])))
             except NotFound:
                 return None
-            resources = self._referral(referral.model_dump(mode="json", by_alias=True), None)
+            resources = self.resources.referral(referral.model_dump(mode="json", by_alias=True), None)
         if not resources:
             return None
         known = await session.exec(
@@ -237,228 +199,6 @@ class FhirAdapter:
         )
         kept = {k.resource: {"id": k.partner_id, "version": k.version_id, "digest": k.digest} for k in known}
         return {"caseId": str(case_id), "resources": [r | {"known": kept.get(r["key"])} for r in resources]}
-
-    def _case(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        case_id, household, status = record["id"], record["household"], CaseStatus(record["status"])
-        members = household["members"]
-        head = members[0]["id"] if members else None
-        resources: list[dict[str, Any]] = []
-        organisations = {i["organisationId"]: i["organisationName"] for i in record["involvements"]}
-        lead = record.get("leadProfessional")
-        if lead:
-            organisations[lead["organisationId"]] = lead["organisationName"]
-        for organisation_id, name in organisations.items():
-            body = {"identifier": self._identifier("organisation", organisation_id), "active": True, "name": name}
-            resources.append(_entry("Organization", organisation_id, body))
-        if lead:
-            telecom = [
-                {"system": s, "value": lead[k], "use": "work"}
-                for s, k in (("phone", "phone"), ("email", "email"))
-                if lead.get(k)
-            ]
-            body = {"identifier": self._identifier("professional", lead["professionalId"]), "active": True}
-            resources.append(
-                _entry(
-                    "Practitioner",
-                    lead["professionalId"],
-                    body | {"name": [{"text": lead["name"]}], "telecom": telecom},
-                )
-            )
-        for member in members:
-            resources.append(_entry("Patient", member["id"], self._patient(member, household)))
-        group = {
-            "identifier": self._identifier("household", household["id"]),
-            "type": "person",
-            "actual": True,
-            "name": f"Huishouden {household['address']['postcode']} {household['address']['houseNumber']}",
-            "quantity": len([m for m in members if not m.get("leftOn")]),
-            "member": [{"entity": _reference("Patient", m["id"]), "inactive": bool(m.get("leftOn"))} for m in members],
-        }
-        resources.append(_entry("Group", household["id"], group))
-        plan = record.get("plan") or {}
-        for index, contact in enumerate(plan.get("network") or []):
-            if head is None:
-                break
-            body = {
-                "identifier": self._identifier("network", f"{case_id}:{index}"),
-                "active": True,
-                "patient": _reference("Patient", head),
-                "name": [{"text": contact["name"]}],
-            }
-            if contact.get("relation"):
-                body["relationship"] = [{"text": contact["relation"]}]
-            resources.append(_entry("RelatedPerson", f"{case_id}:{index}", body))
-        resources.append(_entry("CareTeam", case_id, self._care_team(record, lead)))
-        if head is not None:
-            episode = {
-                "identifier": self._identifier("case", case_id),
-                "status": EPISODE_STATUS[status],
-                "patient": _reference("Patient", head),
-                "period": _period(record["openedAt"], record.get("closedAt")),
-                "team": [_reference("CareTeam", case_id)],
-            }
-            if lead:
-                episode["careManager"] = _reference("Practitioner", lead["professionalId"])
-            resources.append(_entry("EpisodeOfCare", case_id, episode))
-        goals = plan.get("goals") or []
-        for index, goal in enumerate(goals):
-            resources.append(
-                _entry("Goal", f"{case_id}:{index}", self._goal(case_id, index, goal, household, head, status))
-            )
-        if plan:
-            resources.append(_entry("CarePlan", case_id, self._care_plan(record, goals, household, head, status)))
-        for referral in (record.get("referrals") or {}).get("items") or []:
-            if referral["organisationId"] == str(self.partner.organisation_id):
-                resources += self._referral(referral, household["id"])
-        return resources
-
-    def _patient(self, member: dict[str, Any], household: dict[str, Any]) -> dict[str, Any]:
-        identifiers = self._identifier("member", member["id"])
-        bsn = member.get("bsn") or ""
-        if len(bsn) == 9 and bsn.isdigit():  # shown unmasked: the organisation may see it
-            identifiers.append({"system": BSN_SYSTEM, "value": bsn})
-        name: dict[str, Any] = {"family": member["surname"]}
-        if member.get("givenNames"):
-            name["given"] = member["givenNames"].split()
-        address = household["address"]
-        line = (
-            f"{address.get('street') or ''} {address['houseNumber']}{address.get('houseNumberAddition') or ''}".strip()
-        )
-        body: dict[str, Any] = {
-            "identifier": identifiers,
-            "active": not member.get("leftOn"),
-            "name": [name],
-            "address": [{"use": "home", "line": [line], "postalCode": address["postcode"], "country": "NL"}],
-        }
-        if address.get("city"):
-            body["address"][0]["city"] = address["city"]
-        if member.get("dateOfBirth"):
-            body["birthDate"] = member["dateOfBirth"]
-        telecom = [
-            {"system": s, "value": member[k]} for s, k in (("phone", "phone"), ("email", "email")) if member.get(k)
-        ]
-        return body | ({"telecom": telecom} if telecom else {})
-
-    def _care_team(self, record: dict[str, Any], lead: dict[str, Any] | None) -> dict[str, Any]:
-        participants = []
-        if lead:
-            participants.append(
-                {
-                    "role": [{"text": "Regisseur"}],
-                    "member": _reference("Practitioner", lead["professionalId"]),
-                    "onBehalfOf": _reference("Organization", lead["organisationId"]),
-                }
-            )
-        for involvement in record["involvements"]:
-            participants.append(
-                {
-                    "role": [{"text": involvement["role"]}],
-                    "member": _reference("Organization", involvement["organisationId"]),
-                    "period": _period(involvement["since"], involvement.get("until")),
-                }
-            )
-        return {
-            "identifier": self._identifier("case", record["id"]),
-            "status": "inactive" if record["status"] == CaseStatus.closed else "active",
-            "name": record.get("teamName") or "Buurtteam",
-            "subject": _reference("Group", record["household"]["id"]),
-            "participant": participants,
-        }
-
-    def _goal(
-        self,
-        case_id: str,
-        index: int,
-        goal: dict[str, Any],
-        household: dict[str, Any],
-        head: str | None,
-        status: CaseStatus,
-    ) -> dict[str, Any]:
-        extensions = [
-            {"url": f"{PROFILES}/{name}", "valueString": goal[key]}
-            for name, key in (("goal-i-can", "iCan"), ("goal-i-need", "iNeed"))
-            if goal.get(key)
-        ]
-        target: dict[str, Any] = {"measure": {"text": "Resultaat"}, "detailString": goal["result"]}
-        if goal.get("targetDate"):
-            target["dueDate"] = goal["targetDate"]
-        body: dict[str, Any] = {
-            "identifier": self._identifier("goal", f"{case_id}:{index}"),
-            "lifecycleStatus": "completed" if status == CaseStatus.closed else "active",
-            "category": [{"coding": [{"system": LIFE_DOMAINS, "code": goal["lifeDomain"]}]}],
-            "description": {"text": goal["iWant"]},
-            "subject": _reference("Group", household["id"]),
-            "target": [target],
-        }
-        if head is not None:
-            body["expressedBy"] = _reference("Patient", head)  # the household's own goal
-        return body | ({"extension": extensions} if extensions else {})
-
-    def _care_plan(
-        self,
-        record: dict[str, Any],
-        goals: list[dict[str, Any]],
-        household: dict[str, Any],
-        head: str | None,
-        status: CaseStatus,
-    ) -> dict[str, Any]:
-        activities = [
-            {"detail": {"status": ACTIVITY_STATUS[a["status"]], "description": a["description"]}}
-            for goal in goals
-            for a in goal.get("activities") or []
-        ]
-        body: dict[str, Any] = {
-            "identifier": self._identifier("case", record["id"]),
-            "status": PLAN_STATUS[status],
-            "intent": "plan",
-            "title": "Gezamenlijk plan",
-            "subject": _reference("Group", household["id"]),
-            "period": _period(record["openedAt"], record.get("closedAt")),
-            "careTeam": [_reference("CareTeam", record["id"])],
-            "goal": [_reference("Goal", f"{record['id']}:{i}") for i in range(len(goals))],
-        }
-        if head is not None:
-            body["author"] = _reference("Patient", head)
-        return body | ({"activity": activities} if activities else {})
-
-    def _referral(self, referral: dict[str, Any], household_id: str | None) -> list[dict[str, Any]]:
-        referral_id, status = referral["id"], ReferralStatus(referral["status"])
-        subject = (
-            _reference("Group", household_id)
-            if household_id
-            else {"identifier": {"system": self._system("case"), "value": referral["caseId"]}}
-        )
-        requester = {"identifier": {"system": self._system("organisation"), "value": referral["fromOrganisationId"]}}
-        performer = (
-            _reference("Organization", referral["organisationId"])
-            if household_id
-            else {"identifier": {"system": self._system("organisation"), "value": referral["organisationId"]}}
-        )
-        request = {
-            "identifier": self._identifier("referral", referral_id),
-            "status": REQUEST_STATUS.get(status, "active"),
-            "intent": "order",
-            "subject": subject,
-            "requester": requester,
-            "performer": [performer],
-            "reasonCode": [{"text": referral["reason"]}],
-            "authoredOn": referral["createdAt"],
-        }
-        task = {
-            "identifier": self._identifier("referral", referral_id),
-            "status": TASK_STATUS[status],
-            "intent": "order",
-            "focus": _reference("ServiceRequest", referral_id),
-            "for": subject,
-            "authoredOn": referral["createdAt"],
-            "requester": requester,
-            "owner": performer,
-        }
-        return [
-            _entry("ServiceRequest", referral_id, request),
-            # The receiver's once it is there: written again only when the sender cancels it.
-            _entry("Task", referral_id, task) | {"theirs": status != ReferralStatus.cancelled},
-        ]
 
     async def deliver(self, documents: Sequence[dict[str, Any]]) -> None:
         for document in documents:
@@ -481,7 +221,7 @@ class FhirAdapter:
             if key in resolved:
                 return {"reference": resolved[key]}
             kind, _, ours = key.partition("/")
-            return {"identifier": {"system": self._system(SYSTEM_OF[kind]), "value": ours}}
+            return {"identifier": {"system": self.resources.system(SYSTEM_OF[kind]), "value": ours}}
         return {name: self._resolved(item, resolved) for name, item in value.items()}
 
     async def _write(self, case_id: str, entry: dict[str, Any], resource: dict[str, Any]) -> AdapterResource:
@@ -559,14 +299,6 @@ class FhirAdapter:
         self._learned = {}
 
 
-def _entry(kind: str, value: Any, body: dict[str, Any]) -> dict[str, Any]:
-    return {"type": kind, "key": f"{kind}/{value}", "body": body}
-
-
-def _period(start: str, end: str | None) -> dict[str, str]:
-    return {"start": start} | ({"end": end} if end else {})
-
-
 def _version(resource: dict[str, Any]) -> str:
     return str((resource.get("meta") or {}).get("versionId") or "")
 
@@ -581,59 +313,3 @@ def _outcome(response: httpx.Response) -> str:
     except (ValueError, AttributeError, TypeError):
         return ""
     return f": {said[:200]}" if said else ""
-
-
-EXTENSIONS = {
-    "goal-i-can": ("GoalICan", "Ik kan", "What the household can do itself towards the goal, in its own words."),
-    "goal-i-need": ("GoalINeed", "Ik heb nodig", "The help the household needs towards the goal, in its own words."),
-}
-
-
-def conformance() -> dict[str, dict[str, Any]]:
-    """The definitions this adapter's resources use, published beside the mapping schemas: the Goal
-    extensions for the household's own words, and the code systems of life domains and referral outcomes."""
-    published: dict[str, dict[str, Any]] = {}
-    for name, (title, short, description) in EXTENSIONS.items():
-        published[f"StructureDefinition-{name}.json"] = {
-            "resourceType": "StructureDefinition",
-            "id": name,
-            "url": f"{PROFILES}/{name}",
-            "version": "1.0.0",
-            "name": title,
-            "title": short,
-            "status": "active",
-            "publisher": "wijkregistratie",
-            "description": description,
-            "fhirVersion": "4.0.1",
-            "kind": "complex-type",
-            "abstract": False,
-            "context": [{"type": "element", "expression": "Goal"}],
-            "type": "Extension",
-            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
-            "derivation": "constraint",
-            "differential": {
-                "element": [
-                    {"id": "Extension", "path": "Extension", "short": short, "definition": description, "max": "1"},
-                    {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
-                    {"id": "Extension.url", "path": "Extension.url", "fixedUri": f"{PROFILES}/{name}"},
-                    {"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": [{"code": "string"}]},
-                ]
-            },
-        }
-    for name, url, title, codes in (
-        ("life-domain", LIFE_DOMAINS, "Levensdomeinen", [d.value for d in LifeDomain]),
-        ("referral-outcome", OUTCOMES, "Uitkomst van een verwijzing", [o.value for o in ReferralOutcome]),
-    ):
-        published[f"CodeSystem-{name}.json"] = {
-            "resourceType": "CodeSystem",
-            "id": name,
-            "url": url,
-            "version": "1.0.0",
-            "name": title.replace(" ", ""),
-            "title": title,
-            "status": "active",
-            "publisher": "wijkregistratie",
-            "content": "complete",
-            "concept": [{"code": code, "display": code.replace("_", " ")} for code in codes],
-        }
-    return published

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from wijkregistratie.adapters.base import Adapter
 from wijkregistratie.adapters.config import PartnerConfig, load_partners, partners_schema
 from wijkregistratie.adapters.csv_files import CsvAdapter, CsvMapping
-from wijkregistratie.adapters.fhir import FhirAdapter, FhirMapping, conformance
+from wijkregistratie.adapters.fhir import FhirAdapter, FhirMapping
+from wijkregistratie.adapters.fhir_resources import conformance
 from wijkregistratie.adapters.rest_json import RestJsonAdapter, RestJsonMapping
 from wijkregistratie.adapters.zgw import ZgwAdapter, ZgwMapping
 from wijkregistratie.core.identifiers import BsnVault
