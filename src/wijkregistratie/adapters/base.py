@@ -23,10 +23,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.models import AdapterCheckpoint, AdapterReference
 from wijkregistratie.cases.models import Case, Involvement
-from wijkregistratie.cases.queries import involvement_is_current
+from wijkregistratie.cases.queries import open_and_involving
 from wijkregistratie.core.access_log import distinct_subjects, record_access, watch_subjects
 from wijkregistratie.core.clock import utcnow
-from wijkregistratie.core.codes import CaseStatus
 from wijkregistratie.core.errors import Problem
 from wijkregistratie.core.purpose import Purpose
 from wijkregistratie.core.security import Principal
@@ -141,9 +140,7 @@ async def _waited(sessions: Any, partner: PartnerConfig) -> list[Change]:
         .where(
             AdapterReference.partner == partner.name,
             col(AdapterReference.waiting_since).is_not(None),
-            Case.status != CaseStatus.closed,
-            Involvement.organisation_id == partner.organisation_id,
-            involvement_is_current(),
+            open_and_involving(partner.organisation_id),
         )
         .order_by(col(AdapterReference.waiting_since))
         .limit(PUSH_BATCH)

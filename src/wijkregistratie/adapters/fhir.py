@@ -2,16 +2,16 @@
 that organisation may see, and with the referrals made to it.
 
 Push: each case, as the record shows it to the partner's organisation (need-to-know applies as to its own
-reads), becomes (in `fhir_resources`) the household as a `Group` of `Patient`s (a BSN only where the organisation may see it),
-the own network as `RelatedPerson`s, the team around it as a `CareTeam` (the lead professional as a
-`Practitioner`, each organisation involved as an `Organization`), an `EpisodeOfCare` with the lead as its
-`careManager`, and the plan as a `CarePlan` with its `Goal`s in the household's own words (*ik wil* in
-`description`, *ik kan* and *ik heb nodig* in the extensions published at `/docs/schemas/fhir/`, the household
-as the goals' `expressedBy` and the plan's `author`). Each referral to the organisation is a
-`ServiceRequest` and a `Task`. Every resource carries our identifier; it is created with `If-None-Exist`
-on it, and updated with `If-Match` on the version the identity map (`AdapterResource`) holds, only when
-what would be sent differs from what was. A referral's `Task` is the receiver's once created: it is
-written again only to cancel it.
+reads), becomes resources (`fhir_resources`): the household as a `Group` of `Patient`s (a BSN only where
+the organisation may see it), the own network as `RelatedPerson`s, the team around it as a `CareTeam`
+(the lead professional as a `Practitioner`, each organisation involved as an `Organization`), an
+`EpisodeOfCare` with the lead as its `careManager`, and the plan as a `CarePlan` with its `Goal`s in the
+household's own words (*ik wil* in `description`, *ik kan* and *ik heb nodig* in the extensions
+published at `/docs/schemas/fhir/`, the household as the goals' `expressedBy` and the plan's `author`).
+Each referral to the organisation is a `ServiceRequest` and a `Task`. Every resource carries our
+identifier; it is created with `If-None-Exist` on it, and updated with `If-Match` on the version the
+identity map (`AdapterResource`) holds, only when what would be sent differs from what was. A referral's
+`Task` is the receiver's once created: it is written again only to cancel it.
 
 Pull: `Task`s carrying our referral identifier, changed since the checkpoint (`_lastUpdated`), move the
 referral along the FHIR Task statuses (`received`, `accepted`, `rejected`, `in-progress`, `completed`,

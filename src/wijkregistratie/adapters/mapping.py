@@ -27,12 +27,12 @@ from wijkregistratie.adapters.base import Change, acting_as
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.models import AdapterReference
 from wijkregistratie.cases.models import Case, Involvement
-from wijkregistratie.cases.queries import case_by_own_reference, involvement_is_current, open_case_of
+from wijkregistratie.cases.queries import case_by_own_reference, open_and_involving, open_case_of
 from wijkregistratie.cases.record import read_record
 from wijkregistratie.cases.schemas import CaseOpen, InvolvementUpdate
 from wijkregistratie.cases.service import open_case, update_involvement
 from wijkregistratie.core.clock import utcnow
-from wijkregistratie.core.codes import CaseStatus, JournalKind, JournalVisibility, LawfulBasis
+from wijkregistratie.core.codes import JournalKind, JournalVisibility, LawfulBasis
 from wijkregistratie.core.errors import InvalidInput, NotFound
 from wijkregistratie.core.etag import etag
 from wijkregistratie.core.identifiers import BsnVault
@@ -249,12 +249,7 @@ class MappedAdapter:
             await session.exec(
                 select(Involvement)
                 .join(Case, col(Case.id) == Involvement.case_id)
-                .where(
-                    Case.household_id == known.household_id,
-                    Case.status != CaseStatus.closed,
-                    Involvement.organisation_id == organisation,
-                    involvement_is_current(),
-                )
+                .where(Case.household_id == known.household_id, open_and_involving(organisation))
             )
         ).first()
         if involvement is None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -26,6 +26,16 @@ def involvement_is_current(on: date | None = None) -> ColumnElement[bool]:
     """An involvement is current from its start until and including its last day (`until`), as counted in
     the Netherlands; without `until` it has no end yet. The one meaning of "involved", everywhere."""
     return or_(col(Involvement.until).is_(None), col(Involvement.until) >= (on or today()))
+
+
+def open_and_involving(organisation_id: uuid.UUID) -> ColumnElement[bool]:
+    """For a statement joining `Case` and its `Involvement`s: the case is open, and the organisation is
+    involved in it now."""
+    return and_(
+        col(Case.status) != CaseStatus.closed,
+        col(Involvement.organisation_id) == organisation_id,
+        involvement_is_current(),
+    )
 
 
 def is_involved(organisation_id: uuid.UUID) -> ColumnElement[bool]:
