@@ -304,11 +304,13 @@ def _version(resource: dict[str, Any]) -> str:
 
 
 def _outcome(response: httpx.Response) -> str:
-    """What an `OperationOutcome` says went wrong: its first issues, for the operator."""
+    """What an `OperationOutcome` says went wrong, by its issues' codes and where (`invariant at
+    Goal.target`), for the operator. Not their texts: a server may quote in them the values it refused."""
     try:
         issues = response.json().get("issue") or []
         said = "; ".join(
-            str((i.get("details") or {}).get("text") or i.get("diagnostics") or i.get("code")) for i in issues[:3]
+            str(i.get("code")) + (f" at {', '.join(map(str, i['expression']))}" if i.get("expression") else "")
+            for i in issues[:3]
         )
     except (ValueError, AttributeError, TypeError):
         return ""

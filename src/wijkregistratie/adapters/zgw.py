@@ -344,11 +344,12 @@ def _sorted(kenmerken: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def _problem(response: httpx.Response) -> str:
-    """The invalid parameters of a ZGW error answer, by name and reason: what the operator needs to fix."""
+    """The invalid parameters of a ZGW error answer, by name and code: what the operator needs to fix.
+    Not the reasons: a zaaksysteem may quote in them the values it refused, a person's among them."""
     try:
         problem = response.json()
-        named = [f"{p['name']}: {p['reason']}" for p in problem.get("invalidParams") or []][:3]
-        said = "; ".join(named) or str(problem.get("detail") or problem.get("title") or "")
+        named = [f"{p['name']}: {p['code']}" for p in problem.get("invalidParams") or []][:3]
+        said = "; ".join(named) or str(problem.get("code") or "")
     except (ValueError, KeyError, TypeError, AttributeError):
         return ""
     return f": {said[:200]}" if said else ""
