@@ -545,6 +545,18 @@ def adapter_round(world: World, partners_file: Path) -> RoundResult:
     return asyncio.run(run())
 
 
+def worker_env(world: World, partners_file: Path) -> dict[str, str]:
+    """The environment of a worker process keeping the partners of `partners_file` in step."""
+    return os.environ | {
+        "DATABASE_URL": world.api.database_url,
+        "WR_ENVIRONMENT": "test",
+        "WR_ADAPTERS_FILE": str(partners_file),
+        "WR_WORKER_POLL_SECONDS": "0.1",
+        "WR_WORKER_METRICS_PORT": "0",
+        "WR_WORKER_FIGURES_EVERY_SECONDS": "0",
+    }
+
+
 def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():

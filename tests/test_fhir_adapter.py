@@ -8,7 +8,6 @@ across outages and a killed worker.
 
 import importlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -32,6 +31,7 @@ from tests.conftest import (
     new_address,
     register_signal,
     wait_until,
+    worker_env,
     worker_rounds,
 )
 from wijkregistratie.adapters.fhir_resources import BSN_SYSTEM, LIFE_DOMAINS, OUTCOMES, PROFILES, conformance
@@ -316,14 +316,7 @@ def test_a_worker_killed_while_it_writes_leaves_each_resource_once(
         world.ggz.act(f"/v1/referrals/{referral['id']}/status", json={"status": "received"})
         world.ggz.act(f"/v1/referrals/{referral['id']}/status", json={"status": "accepted"})
     server.faults(delay=40)
-    env = os.environ | {
-        "DATABASE_URL": world.api.database_url,
-        "WR_ENVIRONMENT": "test",
-        "WR_ADAPTERS_FILE": str(config),
-        "WR_WORKER_POLL_SECONDS": "0.1",
-        "WR_WORKER_METRICS_PORT": "0",
-        "WR_WORKER_FIGURES_EVERY_SECONDS": "0",
-    }
+    env = worker_env(world, config)
     for cut_after in (1.0, 1.6, 2.3):
         worker = subprocess.Popen([sys.executable, "-m", "wijkregistratie.cli", "worker"], env=env)
         time.sleep(cut_after + 1.5)  # the worker's start, then part of its writing

@@ -28,6 +28,7 @@ from tests.conftest import (
     new_address,
     register_signal,
     wait_until,
+    worker_env,
     worker_rounds,
 )
 from tests.zgw_server import (
@@ -342,14 +343,7 @@ def test_a_worker_killed_while_it_writes_a_zaak_leaves_it_whole_and_single(
     description = "Aanvraag woningaanpassing; trap onbegaanbaar."
     _consultant_registers(municipality, description)
     municipality.system.delay = 0.05
-    env = os.environ | {
-        "DATABASE_URL": world.api.database_url,
-        "WR_ENVIRONMENT": "test",
-        "WR_ADAPTERS_FILE": str(municipality.partners_file),
-        "WR_WORKER_POLL_SECONDS": "0.1",
-        "WR_WORKER_METRICS_PORT": "0",
-        "WR_WORKER_FIGURES_EVERY_SECONDS": "0",
-    }
+    env = worker_env(world, municipality.partners_file)
     for cut_after in (0.8, 1.3, 1.9):
         worker = subprocess.Popen([sys.executable, "-m", "wijkregistratie.cli", "worker"], env=env)
         writes = len(municipality.writes())

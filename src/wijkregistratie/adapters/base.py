@@ -87,6 +87,15 @@ class RoundResult:
     failure: PartnerUnavailable | None = None
 
 
+def case_of(event: dict[str, Any]) -> str | None:
+    """The case a CloudEvent is about: its `caseId`, or its subject `cases/<id>`; None for other events."""
+    subject = str(event.get("subject") or "")
+    case_id = (event.get("data") or {}).get("caseId") or (
+        subject.removeprefix("cases/") if subject.startswith("cases/") else None
+    )
+    return None if case_id is None else str(case_id)
+
+
 def acting_as(partner: PartnerConfig) -> Principal:
     return Principal(
         client_id=f"adapter:{partner.name}",

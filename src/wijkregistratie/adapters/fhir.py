@@ -30,7 +30,7 @@ from pydantic import Field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.adapters.base import Change, PartnerUnavailable, acting_as
+from wijkregistratie.adapters.base import Change, PartnerUnavailable, acting_as, case_of
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.fhir_resources import OUTCOMES, PLACEHOLDER, SYSTEM_OF, TASK_STATUS, CaseResources
 from wijkregistratie.adapters.mapping import MappingModel, record_as
@@ -177,9 +177,7 @@ class FhirAdapter:
     # Push: the case as resources.
 
     async def render(self, session: AsyncSession, event: dict[str, Any]) -> dict[str, Any] | None:
-        data = event.get("data") or {}
-        subject = str(event.get("subject") or "")
-        case_id = data.get("caseId") or (subject[6:] if subject.startswith("cases/") else None)
+        data, case_id = event.get("data") or {}, case_of(event)
         if case_id is None:
             return None
         record = await record_as(session, self.vault, self.partner, case_id, ["referrals"])

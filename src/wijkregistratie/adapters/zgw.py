@@ -32,7 +32,7 @@ from jose import jwt
 from pydantic import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wijkregistratie.adapters.base import Change, PartnerUnavailable
+from wijkregistratie.adapters.base import Change, PartnerUnavailable, case_of
 from wijkregistratie.adapters.config import PartnerConfig
 from wijkregistratie.adapters.mapping import Intake, MappedAdapter, MappingModel, Outgoing
 from wijkregistratie.core.clock import utcnow
@@ -211,8 +211,7 @@ class ZgwAdapter(MappedAdapter):
     # Push: the zaak brought in step with the case.
 
     async def render(self, session: AsyncSession, event: dict[str, Any]) -> dict[str, Any] | None:
-        subject = str(event.get("subject") or "")
-        case_id = (event.get("data") or {}).get("caseId") or (subject[6:] if subject.startswith("cases/") else None)
+        case_id = case_of(event)
         if case_id is None:
             return None  # not about a case
         record = await self._record(session, case_id)
